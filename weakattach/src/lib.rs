@@ -1,0 +1,153 @@
+//! Attach data to Rust values by their identity, and have it dropped the
+//! moment they are: JavaScript's `WeakMap` and `WeakSet`, .NET's
+//! `ConditionalWeakTable`, for Rust structs.
+//!
+//! # The story
+//!
+//! Put an object in a `Vec` or use it as a `HashMap` key and the collection
+//! keeps it alive. A *weak* map is the other way round: it holds data *about*
+//! an object, found by the object's identity, and the data goes when the
+//! object goes. Nothing can list a weak map's keys or count them, so nothing
+//! can bring a dead key back.
+//!
+//! A struct gets an identity from an [`Anchor`] field and
+//! `#[derive(WeakKey)]`. Then any code can attach data to its instances, in a
+//! [`WeakMap`], a [`WeakSet`], or a side field declared on the struct:
+//!
+//! ```
+//! use weakattach::{Anchor, WeakKey, WeakMap, WeakSet};
+//!
+//! #[derive(WeakKey)]
+//! #[weak_key(side(pub visits: u32))]
+//! struct User {
+//!     name: String,
+//!     anchor: Anchor,
+//! }
+//!
+//! let john = User { name: "John".into(), anchor: Anchor::new() };
+//!
+//! let roles: WeakMap<User, &str> = WeakMap::new();
+//! roles.insert(&john, "admin");
+//!
+//! let online: WeakSet<User> = WeakSet::new();
+//! online.insert(&john);
+//!
+//! john.visits().set(1);
+//! john.visits().with_mut(|n| *n += 1);
+//!
+//! assert_eq!(roles.get(&john), Some("admin"));
+//! assert!(online.contains(&john));
+//! assert_eq!(john.visits().get(), Some(2));
+//!
+//! drop(john); // the role, the membership and the visit count are dropped here
+//! ```
+//!
+//! Keys with no identity of their own are rejected at compile time:
+//!
+//! ```compile_fail
+//! use weakattach::WeakMap;
+//! let ages: WeakMap<&str, u8> = WeakMap::new(); // `&str` cannot be used as a weak key
+//! ```
+//!
+//! # Guarantees
+//!
+//! 1. **Identity is the anchor, not the address.** Moving a key keeps its
+//!    entries; a clone is a new identity; identities are never reused, so a
+//!    new key never sees a dead key's entries.
+//! 2. **Prompt reclamation.** When a key is dropped, its values in every live
+//!    table are dropped before the drop returns, with two refinements: a key
+//!    dropped while another release runs on the same thread (a value that
+//!    owns keys) joins that release, which drops everything before the
+//!    outermost drop returns; and if a table is inside a `with`/`with_mut`
+//!    closure, the key's values in it are dropped when that closure's call
+//!    returns, on its thread.
+//! 3. **Tables own their values.** Dropping a table, or [`WeakMap::clear`],
+//!    drops all its values before it returns.
+//! 4. **No deadlocks, no unbounded recursion.** Values may own keys to any
+//!    depth; keys may be dropped anywhere; a key's drop never waits for user
+//!    code. See [`WeakMap`'s locking rules](WeakMap#locking).
+//! 5. **Panics do not poison.** A panic in a closure, a factory or a value's
+//!    `Drop` leaves every table usable.
+//! 6. **Threads.** Tables work from many threads at once and from `static`s.
+//! 7. **Unattached keys are free.** An [`Anchor`] is one word; a key that was
+//!    never attached allocates nothing.
+//! 8. **No observation without the key.**
+//!
+//! A value that owns its own key (an `Arc` of it, say) keeps that key alive,
+//! as in Java's `WeakHashMap`: store a `Weak` instead. `mem::forget` on a key
+//! leaks its entries, nothing worse.
+//!
+//! # Features
+//!
+//! - `derive` (default): `#[derive(WeakKey)]`, from `weakattach-derive`.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod anchor;
+mod keyed;
+mod lock;
+mod map;
+mod release;
+mod set;
+mod side;
+mod sync;
+mod table;
+
+pub use crate::anchor::{Anchor, WeakKey};
+pub use crate::keyed::Keyed;
+pub use crate::map::WeakMap;
+pub use crate::set::WeakSet;
+pub use crate::side::Side;
+
+/// Derives [`WeakKey`](trait@WeakKey) for a struct with an identity field.
+///
+/// The identity field is the one marked `#[weak_key(anchor)]`, or else the one
+/// field whose type is written `Anchor` (or `…::Anchor`). A marked field may
+/// be any `WeakKey` type, so a struct can share the identity of an inner key.
+///
+/// Struct attributes:
+/// - `#[weak_key(side(VIS NAME: TYPE))]`, repeatable: generates
+///   `VIS fn NAME(&self) -> Side<'_, Self, TYPE>`, a side field stored in a
+///   table of its own; doc comments inside `side(...)` document the accessor.
+///   Only on structs without generic parameters.
+/// - `#[weak_key(crate = "path")]`: the path of `weakattach` for crates that
+///   re-export it.
+///
+/// ```
+/// use weakattach::{Anchor, WeakKey};
+///
+/// #[derive(WeakKey)]
+/// #[weak_key(side(
+///     /// How often the page was viewed.
+///     pub views: u64
+/// ))]
+/// struct Page {
+///     url: String,
+///     anchor: Anchor,
+/// }
+///
+/// #[derive(WeakKey)]
+/// struct Admin {
+///     #[weak_key(anchor)]
+///     page: Page,
+///     level: u8,
+/// }
+///
+/// let admin = Admin { page: Page { url: "/".into(), anchor: Anchor::new() }, level: 1 };
+/// admin.page.views().set(3);
+/// // `Admin` shares the identity of its page:
+/// assert!(std::ptr::eq(admin.anchor(), admin.page.anchor()));
+/// # let _ = (&admin.page.url, admin.level);
+/// ```
+#[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
+pub use weakattach_derive::WeakKey;
+
+/// Not public API: items the code generated by `#[derive(WeakKey)]` refers
+/// to. Their names and signatures may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use core::unimplemented;
+}

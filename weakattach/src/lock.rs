@@ -1,0 +1,145 @@
+//! The lock of one shard of a table: a mutex that can be handed work.
+//!
+//! A key's drop must never wait for user code, yet a table shard may be
+//! locked for as long as a `with` closure runs. So besides `LOCKED`, the
+//! state word has a `PENDING` bit: a releasing key that finds the lock held
+//! by user code records its eviction in the shard's pending list and sets
+//! `PENDING`; the holder's `unlock` cannot complete while that bit is set, so
+//! it always sees the request and carries it out before it lets go.
+//!
+//! Waiters spin briefly, then park on a condition variable (`PARKED`).
+
+use crate::sync::{Condvar, Mutex, Ordering::*};
+use crate::sync::{AtomicU8, lock, yield_now};
+
+const LOCKED: u8 = 1;
+const PENDING: u8 = 2;
+const PARKED: u8 = 4;
+
+/// How many times a contended `lock` retries before it parks.
+const SPINS: u32 = 64;
+
+pub(crate) struct ShardLock {
+    state: AtomicU8,
+    park: Mutex<()>,
+    wake: Condvar,
+}
+
+/// What [`ShardLock::unlock`] found.
+#[must_use]
+pub(crate) enum Unlock {
+    /// The lock is released.
+    Done,
+    /// Work was handed in: the lock is still held (and `PENDING` cleared), the
+    /// caller must do the pending work and call `unlock` again.
+    Pending,
+}
+
+/// What [`ShardLock::lock_or_hand_over`] did.
+#[must_use]
+pub(crate) enum HandOver {
+    /// The caller now holds the lock and must do the pending work itself.
+    Locked,
+    /// The holder was told; it will do the pending work before it unlocks.
+    Handed,
+}
+
+impl ShardLock {
+    pub(crate) fn new() -> Self {
+        ShardLock {
+            state: AtomicU8::new(0),
+            park: Mutex::new(()),
+            wake: Condvar::new(),
+        }
+    }
+
+    pub(crate) fn try_lock(&self) -> bool {
+        self.state.fetch_or(LOCKED, Acquire) & LOCKED == 0
+    }
+
+    pub(crate) fn lock(&self) {
+        if !self.try_lock() {
+            self.lock_contended();
+        }
+    }
+
+    #[cold]
+    fn lock_contended(&self) {
+        let mut spins = 0;
+        loop {
+            if self.try_lock() {
+                return;
+            }
+            if spins < SPINS {
+                spins += 1;
+                if spins % 8 == 0 {
+                    yield_now();
+                } else {
+                    core::hint::spin_loop();
+                }
+                continue;
+            }
+            let guard = lock(&self.park);
+            let state = self.state.load(Relaxed);
+            if state & LOCKED == 0 {
+                continue;
+            }
+            if state & PARKED == 0
+                && self
+                    .state
+                    .compare_exchange(state, state | PARKED, Relaxed, Relaxed)
+                    .is_err()
+            {
+                continue;
+            }
+            // `unlock` clears `PARKED` and then takes `park` before it
+            // notifies, so it cannot notify between our check and our wait.
+            drop(
+                self.wake
+                    .wait(guard)
+                    .unwrap_or_else(crate::sync::PoisonError::into_inner),
+            );
+        }
+    }
+
+    /// Releases the lock, unless work was handed in meanwhile.
+    pub(crate) fn unlock(&self) -> Unlock {
+        let mut state = LOCKED;
+        loop {
+            match self.state.compare_exchange(state, 0, Release, Relaxed) {
+                Ok(_) => break,
+                Err(now) => state = now,
+            }
+            if state & PENDING != 0 {
+                self.state.fetch_and(!PENDING, Acquire);
+                return Unlock::Pending;
+            }
+        }
+        if state & PARKED != 0 {
+            drop(lock(&self.park));
+            self.wake.notify_all();
+        }
+        Unlock::Done
+    }
+
+    /// For a releasing key whose work is already in the pending list: either
+    /// take the lock (so the caller does the work), or, if the lock is held,
+    /// leave the work to the holder. Never waits.
+    pub(crate) fn lock_or_hand_over(&self) -> HandOver {
+        let mut state = self.state.load(Relaxed);
+        loop {
+            let (next, outcome) = if state & LOCKED == 0 {
+                (state | LOCKED, HandOver::Locked)
+            } else {
+                (state | PENDING, HandOver::Handed)
+            };
+            match self
+                .state
+                .compare_exchange_weak(state, next, AcqRel, Relaxed)
+            {
+                Ok(_) => return outcome,
+                Err(now) => state = now,
+            }
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! [`WeakMap`]: values attached to keys by identity.
+
+use core::fmt;
+use core::marker::PhantomData;
+
+use crate::side::Side;
+use crate::table::{LazyTable, Table};
+use crate::WeakKey;
+
+/// A map from instances to values that does not keep its keys alive: when a
+/// key is dropped, its value is dropped with it, at once.
+///
+/// The key type `K` is a type with identity: a struct that derives
+/// [`WeakKey`], [`Anchor`](crate::Anchor), [`Keyed<T>`](crate::Keyed), or `dyn Trait` where
+/// `Trait: WeakKey`. Entries are found by the key's identity, not by its
+/// value, and nothing can list the keys or count them, exactly as with
+/// JavaScript's `WeakMap`.
+///
+/// All methods take `&self`: a `WeakMap` is a concurrent table, usable from
+/// many threads at once and from a `static`. Values must be `Send + 'static`,
+/// because a key may be dropped on any thread and its values with it.
+///
+/// ```
+/// use weakattach::{Anchor, WeakKey, WeakMap};
+///
+/// #[derive(WeakKey)]
+/// struct User {
+///     name: String,
+///     anchor: Anchor,
+/// }
+///
+/// static VISITS: WeakMap<User, u32> = WeakMap::new();
+///
+/// let john = User { name: "John".into(), anchor: Anchor::new() };
+/// VISITS.insert(&john, 1);
+/// VISITS.with_mut(&john, |visits| *visits += 1);
+/// assert_eq!(VISITS.get(&john), Some(2));
+///
+/// drop(john); // and the count is gone with him
+/// ```
+///
+/// # Smart pointers
+///
+/// A table of `Dog`s accepts `&Rc<Dog>`, `&Box<Dog>` or `&Arc<Dog>` by deref
+/// coercion once its key type is known. Name it: with
+/// `let m = WeakMap::new(); m.insert(&rc_dog, 1);` the compiler infers
+/// `K = Rc<Dog>`, which has no identity of its own, and rejects it.
+///
+/// ```
+/// # use std::rc::Rc;
+/// # use weakattach::{Anchor, WeakKey, WeakMap};
+/// # #[derive(WeakKey)] struct Dog { anchor: Anchor }
+/// let rc_dog = Rc::new(Dog { anchor: Anchor::new() });
+/// let names: WeakMap<Dog, &str> = WeakMap::new();
+/// names.insert(&rc_dog, "Snickers");
+/// assert_eq!(names.get(&rc_dog), Some("Snickers"));
+/// ```
+///
+/// # Locking
+///
+/// A table is split into shards, each behind its own lock. `with`, `with_mut`
+/// and the cloning getters run user code (the closure, `V::clone`) with the
+/// key's shard locked: another thread's call on that shard waits meanwhile,
+/// exactly as with a `Mutex`, so a closure that blocks on another thread can
+/// deadlock. Calls on *other* tables from inside the closure are fine. A call
+/// on the *same* table from code it runs panics with a message that says so;
+/// it never hangs. A key dropped while its shard is busy does not wait: its
+/// value is dropped by the busy call, on its thread, as soon as the user code
+/// returns.
+pub struct WeakMap<K: ?Sized + WeakKey, V> {
+    table: LazyTable<V>,
+    /// The map behaves as a `Mutex` of its values for `Send`/`Sync` and for
+    /// the drop check; keys are only borrowed.
+    _marker: PhantomData<(fn(&K), std::sync::Mutex<V>)>,
+}
+
+impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
+    /// An empty map. `const`, so it can initialise a `static`; allocates
+    /// nothing until the first insert.
+    ///
+    /// ```
+    /// use weakattach::{Keyed, WeakMap};
+    ///
+    /// static LABELS: WeakMap<Keyed<u32>, String> = WeakMap::new();
+    /// let n = Keyed::new(7);
+    /// LABELS.insert(&n, "seven".to_owned());
+    /// assert_eq!(LABELS.get(&n).as_deref(), Some("seven"));
+    /// ```
+    #[must_use]
+    pub const fn new() -> Self {
+        WeakMap {
+            table: LazyTable::new(),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
+    fn id(key: &K) -> Option<u64> {
+        key.anchor().id()
+    }
+
+    /// Attaches `value` to `key`, returning the value it replaces.
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// let map = WeakMap::new();
+    /// let key = Anchor::new();
+    /// assert_eq!(map.insert(&key, 1), None);
+    /// assert_eq!(map.insert(&key, 2), Some(1));
+    /// ```
+    pub fn insert(&self, key: &K, value: V) -> Option<V>
+    where
+        V: Send + 'static,
+    {
+        let node = key.anchor().node();
+        let table = self.table.get_or_make();
+        let old = table.insert(node.id(), value);
+        if old.is_none() {
+            Table::register(&table, node);
+        }
+        old
+    }
+
+    /// A clone of the value attached to `key`.
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// let map = WeakMap::new();
+    /// let key = Anchor::new();
+    /// assert_eq!(map.get(&key), None);
+    /// map.insert(&key, "value");
+    /// assert_eq!(map.get(&key), Some("value"));
+    /// ```
+    pub fn get(&self, key: &K) -> Option<V>
+    where
+        V: Clone + Send + 'static,
+    {
+        self.with(key, V::clone)
+    }
+
+    /// Whether a value is attached to `key`.
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// let map = WeakMap::new();
+    /// let key = Anchor::new();
+    /// map.insert(&key, ());
+    /// assert!(map.contains_key(&key));
+    /// assert!(!map.contains_key(&Anchor::new()));
+    /// ```
+    pub fn contains_key(&self, key: &K) -> bool
+    where
+        V: Send + 'static,
+    {
+        match (self.table.get(), Self::id(key)) {
+            (Some(table), Some(id)) => table.contains(id),
+            _ => false,
+        }
+    }
+
+    /// Detaches and returns the value attached to `key`.
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// let map = WeakMap::new();
+    /// let key = Anchor::new();
+    /// map.insert(&key, 5);
+    /// assert_eq!(map.remove(&key), Some(5));
+    /// assert_eq!(map.remove(&key), None);
+    /// ```
+    pub fn remove(&self, key: &K) -> Option<V>
+    where
+        V: Send + 'static,
+    {
+        self.table.get()?.remove(Self::id(key)?)
+    }
+
+    /// Calls `f` with the value attached to `key`, if any, and returns its
+    /// result. The key's shard stays locked while `f` runs: see
+    /// [Locking](#locking).
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// let map = WeakMap::new();
+    /// let key = Anchor::new();
+    /// map.insert(&key, vec![1, 2, 3]);
+    /// assert_eq!(map.with(&key, |v| v.len()), Some(3));
+    /// ```
+    pub fn with<R>(&self, key: &K, f: impl FnOnce(&V) -> R) -> Option<R>
+    where
+        V: Send + 'static,
+    {
+        self.table.get()?.with(Self::id(key)?, |value| f(value))
+    }
+
+    /// Calls `f` with mutable access to the value attached to `key`, if any,
+    /// and returns its result. See [Locking](#locking).
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// let map = WeakMap::new();
+    /// let key = Anchor::new();
+    /// map.insert(&key, 1);
+    /// map.with_mut(&key, |n| *n += 1);
+    /// assert_eq!(map.get(&key), Some(2));
+    /// ```
+    pub fn with_mut<R>(&self, key: &K, f: impl FnOnce(&mut V) -> R) -> Option<R>
+    where
+        V: Send + 'static,
+    {
+        self.table.get()?.with(Self::id(key)?, f)
+    }
+
+    /// The value attached to `key`, attaching `value` first if there is none.
+    /// An unused `value` is dropped.
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// let map = WeakMap::new();
+    /// let key = Anchor::new();
+    /// assert_eq!(map.get_or_insert(&key, 1), 1);
+    /// assert_eq!(map.get_or_insert(&key, 2), 1);
+    /// ```
+    pub fn get_or_insert(&self, key: &K, value: V) -> V
+    where
+        V: Clone + Send + 'static,
+    {
+        let node = key.anchor().node();
+        let table = self.table.get_or_make();
+        let (stored, unused, inserted) = table.get_or_insert(node.id(), value);
+        if inserted {
+            Table::register(&table, node);
+        }
+        drop(unused);
+        stored
+    }
+
+    /// The value attached to `key`, attaching the result of `f` first if
+    /// there is none.
+    ///
+    /// If the key has a value, `f` does not run. `f` runs with no lock held,
+    /// so it may use any table, this one included. If another caller stores a
+    /// value for the key while `f` runs, the first stored value wins: it is
+    /// returned to every racing caller and the other values are dropped. If
+    /// `f` panics, the map is unchanged.
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// let cache = WeakMap::new();
+    /// let key = Anchor::new();
+    /// let mut runs = 0;
+    /// let expensive = || { runs += 1; 42 };
+    /// assert_eq!(cache.get_or_insert_with(&key, expensive), 42);
+    /// assert_eq!(cache.get_or_insert_with(&key, || unreachable!()), 42);
+    /// assert_eq!(runs, 1);
+    /// ```
+    pub fn get_or_insert_with(&self, key: &K, f: impl FnOnce() -> V) -> V
+    where
+        V: Clone + Send + 'static,
+    {
+        if let Some(value) = self.get(key) {
+            return value;
+        }
+        self.get_or_insert(key, f())
+    }
+
+    /// Drops every value of the map. The keys stay valid and can be attached
+    /// again. If a value's drop panics, the others are still dropped, then
+    /// the panic continues.
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// let map = WeakMap::new();
+    /// let key = Anchor::new();
+    /// map.insert(&key, 1);
+    /// map.clear();
+    /// assert_eq!(map.get(&key), None);
+    /// ```
+    pub fn clear(&self)
+    where
+        V: Send + 'static,
+    {
+        if let Some(table) = self.table.get() {
+            table.clear();
+        }
+    }
+
+    /// The slot of `key` in this map, as a handle that can be passed around.
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// let scores = WeakMap::new();
+    /// let player = Anchor::new();
+    /// let score = scores.side(&player);
+    /// score.set(10);
+    /// score.with_mut(|s| *s += 5);
+    /// assert_eq!(score.get(), Some(15));
+    /// ```
+    pub fn side<'a>(&'a self, key: &'a K) -> Side<'a, K, V>
+    where
+        V: Send + 'static,
+    {
+        Side::new(self, key)
+    }
+}
+
+impl<K: ?Sized + WeakKey, V> Default for WeakMap<K, V> {
+    /// An empty map, as [`WeakMap::new`].
+    fn default() -> Self {
+        WeakMap::new()
+    }
+}
+
+impl<K: ?Sized + WeakKey, V> fmt::Debug for WeakMap<K, V> {
+    /// Opaque: a weak map shows neither its keys nor its values.
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// let map: WeakMap<Anchor, u8> = WeakMap::new();
+    /// assert_eq!(format!("{map:?}"), "WeakMap { .. }");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakMap").finish_non_exhaustive()
+    }
+}
+
+impl<'a, K: ?Sized + WeakKey + 'a, V: Send + 'static> FromIterator<(&'a K, V)> for WeakMap<K, V> {
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// let (a, b) = (Anchor::new(), Anchor::new());
+    /// let map: WeakMap<Anchor, u8> = [(&a, 1), (&b, 2)].into_iter().collect();
+    /// assert_eq!(map.get(&b), Some(2));
+    /// ```
+    fn from_iter<I: IntoIterator<Item = (&'a K, V)>>(iter: I) -> Self {
+        let mut map = WeakMap::new();
+        map.extend(iter);
+        map
+    }
+}
+
+impl<'a, K: ?Sized + WeakKey + 'a, V: Send + 'static> Extend<(&'a K, V)> for WeakMap<K, V> {
+    /// Inserts each pair; a later pair for the same key replaces an earlier.
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// let a = Anchor::new();
+    /// let mut map = WeakMap::new();
+    /// map.extend([(&a, 1), (&a, 2)]);
+    /// assert_eq!(map.get(&a), Some(2));
+    /// ```
+    fn extend<I: IntoIterator<Item = (&'a K, V)>>(&mut self, iter: I) {
+        for (key, value) in iter {
+            self.insert(key, value);
+        }
+    }
+}

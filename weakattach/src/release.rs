@@ -1,0 +1,171 @@
+//! The drop machinery: what an anchor owns once attached (its [`Node`]) and
+//! how a dropped anchor's values are released.
+//!
+//! A release evicts the key from every table that may hold it. Evicting drops
+//! the value, and a value may own further keys, whose drops start releases of
+//! their own. Those nested releases are not run on the spot: they are queued
+//! on the thread's release queue and run by the outermost release, one after
+//! the other, so a chain of a million keys costs no stack. The queue is an
+//! intrusive list through the nodes themselves: it never allocates, and it
+//! needs no thread-local destructor, so it also works while a thread's
+//! thread-locals are being torn down.
+
+use core::cell::Cell;
+use core::ptr;
+
+use crate::sync::{AtomicPtr, AtomicU64, Mutex, Ordering::*, Weak, lock};
+
+/// Ids are handed out once; 2^64 of them do not run out.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A table, seen from a key that is being released.
+pub(crate) trait Evict: Send + Sync {
+    /// Removes the entry of `id`, if any, and drops its value, or, if the
+    /// table is busy running user code, hands the removal to the code that
+    /// holds it. Never waits for user code.
+    fn evict(&self, id: u64);
+}
+
+/// The heap part of an attached [`Anchor`](crate::Anchor).
+pub(crate) struct Node {
+    id: u64,
+    /// Every table that may hold an entry for `id`: each table that gained
+    /// an entry for it registered here (once). Entries of tables that are gone
+    /// are pruned as the list grows.
+    tables: Mutex<Vec<Weak<dyn Evict>>>,
+    /// The link of the release queue; only the releasing thread touches it.
+    next: AtomicPtr<Node>,
+}
+
+impl Node {
+    pub(crate) fn new() -> Node {
+        Node {
+            id: NEXT_ID.fetch_add(1, Relaxed),
+            tables: Mutex::new(Vec::new()),
+            next: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Records that the table at `table` (the address its `Arc` points to) may
+    /// hold an entry for this key; `weak` is only called if it is not yet
+    /// recorded.
+    pub(crate) fn register(&self, table: *const (), weak: impl FnOnce() -> Weak<dyn Evict>) {
+        let mut tables = lock(&self.tables);
+        if tables.iter().any(|t| t.as_ptr().cast::<()>() == table) {
+            return;
+        }
+        if tables.len() == tables.capacity() {
+            tables.retain(|t| t.strong_count() > 0);
+        }
+        tables.push(weak());
+    }
+
+    /// The next table to evict from, taken out of the list.
+    fn pop_table(&mut self) -> Option<Weak<dyn Evict>> {
+        self.tables
+            .get_mut()
+            .unwrap_or_else(crate::sync::PoisonError::into_inner)
+            .pop()
+    }
+}
+
+/// The release queue of one thread: the nodes whose releases are waiting for
+/// the outermost release to run them. `Cell`s only, so the thread-local has
+/// no destructor and stays usable during thread-local teardown.
+struct Queue {
+    running: Cell<bool>,
+    /// A list of nodes owned by the queue (made by `Box::into_raw`), linked
+    /// through `Node::next`; the head is released first.
+    head: Cell<*mut Node>,
+}
+
+thread_local! {
+    static QUEUE: Queue = const {
+        Queue { running: Cell::new(false), head: Cell::new(ptr::null_mut()) }
+    };
+}
+
+/// Releases a dropped anchor's node: evicts its id from every table that may
+/// hold it, dropping the values, then frees the node.
+pub(crate) fn release(node: Box<Node>) {
+    let node = Box::into_raw(node);
+    let queued = QUEUE.try_with(|queue| {
+        queue.push(node);
+        if queue.running.replace(true) {
+            // An outer release on this thread will get to it.
+            return;
+        }
+        let _finish = Finish(queue);
+        queue.run();
+    });
+    if queued.is_err() {
+        // The thread-local is gone (only possible on platforms that tear
+        // down even destructor-less thread-locals): release on the spot.
+        // SAFETY: `node` came from `Box::into_raw` above and was not queued.
+        release_here(unsafe { Box::from_raw(node) });
+    }
+}
+
+impl Queue {
+    fn push(&self, node: *mut Node) {
+        // SAFETY: `node` is a live node that the caller hands to the queue.
+        unsafe { (*node).next.store(self.head.get(), Relaxed) };
+        self.head.set(node);
+    }
+
+    /// Runs queued releases until none is left. A value's drop may queue more
+    /// nodes; they go in front and are run first.
+    fn run(&self) {
+        loop {
+            let head = self.head.get();
+            if head.is_null() {
+                return;
+            }
+            // SAFETY: nodes in the queue are owned by it and only this thread
+            // touches them; the `&mut` ends before any user code runs.
+            let (id, table) = unsafe { ((*head).id, (*head).pop_table()) };
+            match table {
+                Some(table) => {
+                    if let Some(table) = table.upgrade() {
+                        table.evict(id);
+                    }
+                }
+                None => {
+                    // This node is done, and still the head: nothing was
+                    // queued since it was read.
+                    // SAFETY: as above; the node leaves the queue here and is
+                    // freed exactly once.
+                    unsafe {
+                        self.head.set((*head).next.load(Relaxed));
+                        drop(Box::from_raw(head));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Ends a run of the queue, normally or while a value's drop panics: like the
+/// elements of a `Vec`, the rest is still released before the panic goes on
+/// (a second panic meanwhile aborts, as in std).
+struct Finish<'a>(&'a Queue);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        self.0.run();
+        self.0.running.set(false);
+    }
+}
+
+fn release_here(mut node: Box<Node>) {
+    while let Some(table) = node.pop_table() {
+        if let Some(table) = table.upgrade() {
+            table.evict(node.id);
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! The shared body of a [`WeakMap`](crate::WeakMap): a sharded hash map from
+//! key ids to values, reached by the map's handle and by the nodes of the keys
+//! it holds.
+//!
+//! Rules that keep it deadlock-free:
+//! - a shard's lock is held while user code runs only inside `with`-style
+//!   calls (closures, `Clone`), and the shard's `busy` word says so;
+//! - a value is never dropped while a lock is held: it is taken out first;
+//! - a key's eviction never waits for user code: if the shard is busy it hands
+//!   the eviction to the holder through [`ShardLock`], and the holder performs
+//!   it before it unlocks.
+
+use core::cell::{Cell, UnsafeCell};
+use core::hash::{BuildHasherDefault, Hasher};
+use core::ptr;
+use std::collections::HashMap;
+
+use crate::lock::{HandOver, ShardLock, Unlock};
+use crate::release::{Evict, Node};
+use crate::sync::{Arc, AtomicPtr, AtomicUsize, Mutex, Ordering::*, Weak, lock, yield_now};
+
+/// A power of two; the low bits of an id pick its shard.
+const SHARDS: usize = 16;
+
+type Map<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+
+pub(crate) struct Table<V> {
+    shards: [Shard<V>; SHARDS],
+}
+
+#[repr(align(128))] // one shard per cache line pair: no false sharing
+struct Shard<V> {
+    lock: ShardLock,
+    /// Guarded by `lock`: only read or written by its holder.
+    map: UnsafeCell<Map<V>>,
+    /// The thread token of the holder while it runs user code, else 0.
+    busy: AtomicUsize,
+    /// Ids whose eviction was handed to the lock's holder.
+    pending: Mutex<Vec<u64>>,
+}
+
+// SAFETY: `map` is only accessed by the holder of `lock` (see `Guard`), so it
+// is never shared between threads; values may move between threads, hence
+// `V: Send`. The other fields are `Sync` on their own.
+unsafe impl<V: Send> Sync for Shard<V> {}
+
+impl<V> Table<V> {
+    pub(crate) fn new() -> Self {
+        Table {
+            shards: core::array::from_fn(|_| Shard {
+                lock: ShardLock::new(),
+                map: UnsafeCell::new(Map::default()),
+                busy: AtomicUsize::new(0),
+                pending: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    fn shard(&self, id: u64) -> &Shard<V> {
+        #[allow(clippy::cast_possible_truncation)] // only the low bits are wanted
+        &self.shards[id as usize % SHARDS]
+    }
+
+    /// Locks the shard of `id` for a call made through the table's handle.
+    fn lock(&self, id: u64) -> Guard<'_, V> {
+        check_not_reentrant(self.addr());
+        let shard = self.shard(id);
+        shard.lock.lock();
+        Guard { shard }
+    }
+
+    fn addr(&self) -> *const () {
+        ptr::from_ref(self).cast()
+    }
+
+    pub(crate) fn insert(&self, id: u64, value: V) -> Option<V> {
+        self.lock(id).map().insert(id, value)
+    }
+
+    pub(crate) fn remove(&self, id: u64) -> Option<V> {
+        self.lock(id).map().remove(&id)
+    }
+
+    pub(crate) fn contains(&self, id: u64) -> bool {
+        self.lock(id).map().contains_key(&id)
+    }
+
+    /// Runs `f` on the value of `id` with the shard locked and marked busy.
+    pub(crate) fn with<R>(&self, id: u64, f: impl FnOnce(&mut V) -> R) -> Option<R> {
+        let guard = self.lock(id);
+        let value = guard.map().get_mut(&id)?;
+        let frame = Frame::new(self.addr());
+        let _busy = frame.enter(&guard.shard.busy);
+        Some(f(value))
+    }
+
+    /// Inserts `value` unless `id` has one; either way returns a clone of
+    /// the stored value, and the value that was not stored.
+    pub(crate) fn get_or_insert(&self, id: u64, value: V) -> (V, Option<V>, bool)
+    where
+        V: Clone,
+    {
+        let guard = self.lock(id);
+        let shard = guard.shard;
+        let (stored, unused, inserted) = match guard.map().entry(id) {
+            std::collections::hash_map::Entry::Occupied(entry) => (entry.into_mut(), Some(value), false),
+            std::collections::hash_map::Entry::Vacant(entry) => (entry.insert(value), None, true),
+        };
+        let frame = Frame::new(self.addr());
+        let _busy = frame.enter(&shard.busy);
+        (stored.clone(), unused, inserted)
+    }
+
+    /// Takes every value out, then drops them with no lock held. A panicking
+    /// drop does not stop the others (a second panic aborts, as in `Vec`).
+    pub(crate) fn clear(&self) {
+        check_not_reentrant(self.addr());
+        let taken: [Map<V>; SHARDS] = core::array::from_fn(|i| {
+            let shard = &self.shards[i];
+            shard.lock.lock();
+            let guard = Guard { shard };
+            core::mem::take(guard.map())
+        });
+        drop_all(taken.into_iter().flat_map(Map::into_values));
+    }
+}
+
+impl<V: Send + 'static> Table<V> {
+    /// Records this table in `node`, the node of a key that just gained an
+    /// entry here. `this` must point to the `Table` inside `arc`'s allocation.
+    pub(crate) fn register(this: &Arc<Self>, node: &Node) {
+        node.register(Arc::as_ptr(this).cast(), || {
+            let weak: Weak<dyn Evict> = Arc::downgrade(this) as Weak<dyn Evict>;
+            weak
+        });
+    }
+}
+
+impl<V: Send> Evict for Table<V> {
+    fn evict(&self, id: u64) {
+        let shard = self.shard(id);
+        let mut spins = 0u32;
+        loop {
+            if shard.lock.try_lock() {
+                let value = Guard { shard }.map().remove(&id);
+                drop(value);
+                return;
+            }
+            if shard.busy.load(Acquire) != 0 {
+                break; // user code holds the lock: do not wait for it
+            }
+            // A short call (no user code) holds the lock: it is soon done.
+            spins = spins.wrapping_add(1);
+            if spins % 16 == 0 {
+                yield_now();
+            } else {
+                core::hint::spin_loop();
+            }
+        }
+        lock(&shard.pending).push(id);
+        match shard.lock.lock_or_hand_over() {
+            HandOver::Handed => {}
+            // The holder let go meanwhile: do the pending work here.
+            HandOver::Locked => {
+                let guard = Guard { shard };
+                let mut evicted = Vec::new();
+                guard.evict_pending(&mut evicted);
+                drop(guard);
+                drop(evicted);
+            }
+        }
+    }
+}
+
+/// Holds the lock of `shard`; dropping it unlocks, first carrying out any
+/// eviction handed in meanwhile, and drops the evicted values after the lock
+/// is released.
+struct Guard<'a, V> {
+    shard: &'a Shard<V>,
+}
+
+impl<V> Guard<'_, V> {
+    #[allow(clippy::mut_from_ref)] // the guard is the lock: one per holder
+    fn map(&self) -> &mut Map<V> {
+        // SAFETY: a `Guard` exists only while its holder holds `shard.lock`,
+        // which is what guards `map`; the one guard of a holder is not shared
+        // and each call's borrow ends before the guard is dropped.
+        unsafe { &mut *self.shard.map.get() }
+    }
+}
+
+impl<V> Guard<'_, V> {
+    /// Removes the entries of the ids handed in, into `evicted`.
+    fn evict_pending(&self, evicted: &mut Vec<V>) {
+        let pending = core::mem::take(&mut *lock(&self.shard.pending));
+        let map = self.map();
+        evicted.extend(pending.into_iter().filter_map(|id| map.remove(&id)));
+    }
+}
+
+impl<V> Drop for Guard<'_, V> {
+    fn drop(&mut self) {
+        let mut evicted = Vec::new();
+        while let Unlock::Pending = self.shard.lock.unlock() {
+            self.evict_pending(&mut evicted);
+        }
+        drop(evicted);
+    }
+}
+
+/// A call's record that it is running user code of a table: it marks the
+/// shard busy, and it is linked into the thread's list of such records, so
+/// that a call on the same table from that code panics instead of
+/// deadlocking. It lives on the stack of the call that runs the user code.
+struct Frame {
+    table: *const (),
+    outer: Cell<*const Frame>,
+}
+
+thread_local! {
+    /// The innermost live `Frame` of this thread (a list through
+    /// `Frame::outer`); the address of this thread-local is also the thread's
+    /// token in `Shard::busy`.
+    static FRAMES: Cell<*const Frame> = const { Cell::new(ptr::null()) };
+}
+
+fn thread_token() -> usize {
+    FRAMES.with(|frames| ptr::from_ref(frames) as usize)
+}
+
+impl Frame {
+    fn new(table: *const ()) -> Self {
+        Frame {
+            table,
+            outer: Cell::new(ptr::null()),
+        }
+    }
+
+    /// Links the frame in and marks `busy` until the result is dropped.
+    fn enter<'a>(&'a self, busy: &'a AtomicUsize) -> InUserCode<'a> {
+        busy.store(thread_token(), Release);
+        self.outer.set(FRAMES.with(|frames| frames.replace(self)));
+        InUserCode { frame: self, busy }
+    }
+}
+
+struct InUserCode<'a> {
+    frame: &'a Frame,
+    busy: &'a AtomicUsize,
+}
+
+impl Drop for InUserCode<'_> {
+    fn drop(&mut self) {
+        FRAMES.with(|frames| frames.set(self.frame.outer.get()));
+        self.busy.store(0, Release);
+    }
+}
+
+fn check_not_reentrant(table: *const ()) {
+    let mut frame = FRAMES.with(Cell::get);
+    while !frame.is_null() {
+        // SAFETY: a linked frame lives in a call that is still running on this
+        // thread, and its `InUserCode` unlinks it before the call returns.
+        let current = unsafe { &*frame };
+        assert!(
+            current.table != table,
+            "weakattach: a WeakMap or WeakSet was used from code it runs (a `with`/`with_mut` \
+             closure or a value's `Clone`) on the same table; finish the first call before \
+             making the next (for example read the value with `get` first)"
+        );
+        frame = current.outer.get();
+    }
+}
+
+/// Drops every item; if one panics, the rest are still dropped while the
+/// panic unwinds, as the elements of a `Vec` are.
+fn drop_all<I: Iterator>(items: I) {
+    struct Rest<I: Iterator>(I);
+    impl<I: Iterator> Drop for Rest<I> {
+        fn drop(&mut self) {
+            self.0.by_ref().for_each(drop);
+        }
+    }
+    let mut rest = Rest(items);
+    rest.0.by_ref().for_each(drop);
+}
+
+/// Hashes the `u64` ids: a folded multiply, which spreads consecutive ids over
+/// all bits.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("ids are hashed with `write_u64`")
+    }
+
+    #[inline]
+    fn write_u64(&mut self, id: u64) {
+        let product = u128::from(id) * 0x9E37_79B9_7F4A_7C15;
+        #[allow(clippy::cast_possible_truncation)] // folding the halves
+        let folded = (product as u64) ^ ((product >> 64) as u64);
+        self.0 = folded;
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The lazily made table of a `WeakMap`, so that `WeakMap::new` is `const`
+/// and an unused map allocates nothing.
+pub(crate) struct LazyTable<V> {
+    /// Null, or a pointer from `Arc::into_raw` whose strong count this owns;
+    /// once set it never changes until `Drop`.
+    ptr: AtomicPtr<Table<V>>,
+}
+
+impl<V> LazyTable<V> {
+    pub(crate) const fn new() -> Self {
+        LazyTable {
+            ptr: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self) -> Option<&Table<V>> {
+        let table = self.ptr.load(Acquire);
+        // SAFETY: a non-null pointer is kept alive by our strong count.
+        (!table.is_null()).then(|| unsafe { &*table })
+    }
+
+    /// The table, made on first use; as an `Arc` borrowed from ours.
+    pub(crate) fn get_or_make(&self) -> ArcRef<'_, V> {
+        let mut table = self.ptr.load(Acquire);
+        if table.is_null() {
+            table = self.make();
+        }
+        // SAFETY: `table` came from `Arc::into_raw` and our strong count keeps
+        // it alive; `ManuallyDrop` keeps this copy from decrementing it.
+        ArcRef(
+            core::mem::ManuallyDrop::new(unsafe { Arc::from_raw(table) }),
+            core::marker::PhantomData,
+        )
+    }
+
+    #[cold]
+    fn make(&self) -> *mut Table<V> {
+        let fresh = Arc::into_raw(Arc::new(Table::new())).cast_mut();
+        match self
+            .ptr
+            .compare_exchange(ptr::null_mut(), fresh, AcqRel, Acquire)
+        {
+            Ok(_) => fresh,
+            Err(winner) => {
+                // SAFETY: `fresh` lost the race and was never shared.
+                drop(unsafe { Arc::from_raw(fresh) });
+                winner
+            }
+        }
+    }
+}
+
+impl<V> Drop for LazyTable<V> {
+    fn drop(&mut self) {
+        let table = *self.ptr.get_mut();
+        if !table.is_null() {
+            // SAFETY: as in `get_or_make`; this gives our strong count back.
+            let table = unsafe { Arc::from_raw(table) };
+            table.clear();
+        }
+    }
+}
+
+/// An `Arc<Table<V>>` on loan from a [`LazyTable`].
+pub(crate) struct ArcRef<'a, V>(
+    core::mem::ManuallyDrop<Arc<Table<V>>>,
+    core::marker::PhantomData<&'a LazyTable<V>>,
+);
+
+impl<V> core::ops::Deref for ArcRef<'_, V> {
+    type Target = Arc<Table<V>>;
+    fn deref(&self) -> &Arc<Table<V>> {
+        &self.0
+    }
+}
