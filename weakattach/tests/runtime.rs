@@ -1,0 +1,262 @@
+//! The runtime's own tests: small enough to run under Miri, which checks the
+//! unsafe code (the anchor's node, the release queue, the shard lock and the
+//! lazily made tables) for undefined behaviour while they run.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Barrier, mpsc};
+use std::thread;
+use std::time::Duration;
+
+use weakattach::{Anchor, Keyed, WeakMap, WeakSet};
+
+/// A value that counts its drops in a shared counter.
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+fn counter() -> Arc<AtomicUsize> {
+    Arc::new(AtomicUsize::new(0))
+}
+
+/// Runs `body` on its own thread and fails if it does not finish in time.
+fn within_deadline(body: impl FnOnce() + Send + 'static) {
+    let (done, finished) = mpsc::channel();
+    let worker = thread::spawn(move || {
+        body();
+        done.send(()).unwrap();
+    });
+    let deadline = Duration::from_secs(if cfg!(miri) { 600 } else { 30 });
+    match finished.recv_timeout(deadline) {
+        Ok(()) => worker.join().unwrap(),
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("did not finish within {deadline:?}"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            std::panic::resume_unwind(worker.join().unwrap_err())
+        }
+    }
+}
+
+#[test]
+fn attach_read_replace_remove() {
+    let drops = counter();
+    let map = WeakMap::new();
+    let key = Anchor::new();
+    assert!(map.insert(&key, Counted(drops.clone())).is_none());
+    assert!(map.contains_key(&key));
+    let replaced = map.insert(&key, Counted(drops.clone()));
+    assert!(replaced.is_some());
+    drop(replaced);
+    assert_eq!(drops.load(SeqCst), 1);
+    assert!(map.remove(&key).is_some());
+    assert_eq!(drops.load(SeqCst), 2);
+    assert!(!map.contains_key(&key));
+}
+
+#[test]
+fn dropping_a_key_drops_its_values_in_every_table() {
+    let drops = counter();
+    let a = WeakMap::new();
+    let b = WeakMap::new();
+    let set = WeakSet::new();
+    let key = Keyed::new("k");
+    a.insert(&key, Counted(drops.clone()));
+    b.insert(&key, Counted(drops.clone()));
+    set.insert(&key);
+    drop(key);
+    assert_eq!(drops.load(SeqCst), 2);
+    let fresh = Keyed::new("k");
+    assert!(!set.contains(&fresh));
+}
+
+#[test]
+fn tables_drop_their_values_and_keys_outlive_them() {
+    let drops = counter();
+    let key = Anchor::new();
+    for _ in 0..3 {
+        let map = WeakMap::new();
+        map.insert(&key, Counted(drops.clone()));
+        map.clear();
+        map.insert(&key, Counted(drops.clone()));
+    }
+    assert_eq!(drops.load(SeqCst), 6);
+    drop(key);
+    assert_eq!(drops.load(SeqCst), 6);
+}
+
+/// Each value owns the next key: the release runs as a loop, not a
+/// recursion, so a thread with a small stack reclaims a long chain.
+#[test]
+fn a_chain_of_keys_is_released_without_recursion() {
+    let links = if cfg!(miri) { 200 } else { 100_000 };
+    let drops = counter();
+    let map: Arc<WeakMap<Anchor, (Counted, Anchor)>> = Arc::new(WeakMap::new());
+    let mut head = Anchor::new();
+    for _ in 0..links {
+        let key = Anchor::new();
+        map.insert(&key, (Counted(drops.clone()), head));
+        head = key;
+    }
+    thread::Builder::new()
+        .stack_size(64 * 1024)
+        .spawn(move || drop(head))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(drops.load(SeqCst), links);
+}
+
+/// A key dropped while its table runs a closure does not wait for it: its
+/// value is dropped when the closure's call returns.
+#[test]
+fn a_key_drop_does_not_wait_for_a_busy_table() {
+    within_deadline(|| {
+        let drops = counter();
+        let map = Arc::new(WeakMap::new());
+        let held = Anchor::new();
+        map.insert(&held, Counted(counter()));
+        let doomed: Vec<Anchor> = (0..32).map(|_| Anchor::new()).collect();
+        for key in &doomed {
+            map.insert(key, Counted(drops.clone()));
+        }
+        let entered = Arc::new(Barrier::new(2));
+        let dropped = Arc::new(Barrier::new(2));
+        let dropper = {
+            let (entered, dropped) = (entered.clone(), dropped.clone());
+            thread::spawn(move || {
+                entered.wait();
+                drop(doomed);
+                dropped.wait();
+            })
+        };
+        map.with(&held, |_| {
+            entered.wait();
+            // The other thread's drops all return while this closure runs.
+            dropped.wait();
+        });
+        assert_eq!(drops.load(SeqCst), 32);
+        dropper.join().unwrap();
+    });
+}
+
+#[test]
+fn a_key_dropped_inside_a_closure_of_its_own_table() {
+    within_deadline(|| {
+        let drops = counter();
+        let map = WeakMap::new();
+        let held = Anchor::new();
+        map.insert(&held, Counted(counter()));
+        let keys: Vec<Anchor> = (0..32).map(|_| Anchor::new()).collect();
+        for key in &keys {
+            map.insert(key, Counted(drops.clone()));
+        }
+        map.with(&held, |_| drop(keys));
+        assert_eq!(drops.load(SeqCst), 32);
+    });
+}
+
+#[test]
+fn using_the_same_table_inside_its_closure_panics() {
+    within_deadline(|| {
+        let map = WeakMap::new();
+        let key = Anchor::new();
+        map.insert(&key, 1);
+        let outcome = catch_unwind(AssertUnwindSafe(|| map.with(&key, |_| map.get(&key))));
+        let message = outcome.unwrap_err();
+        let message = message.downcast_ref::<&str>().copied().unwrap_or_default();
+        assert!(message.contains("same table"), "{message}");
+        // The table is still usable.
+        assert_eq!(map.get(&key), Some(1));
+    });
+}
+
+#[test]
+fn a_panicking_value_drop_still_releases_the_rest() {
+    struct Bomb;
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            panic!("bomb");
+        }
+    }
+    let drops = counter();
+    let first = WeakMap::new();
+    let bombs = WeakMap::new();
+    let last = WeakMap::new();
+    let key = Anchor::new();
+    first.insert(&key, Counted(drops.clone()));
+    bombs.insert(&key, Bomb);
+    last.insert(&key, Counted(drops.clone()));
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(key))).is_err());
+    assert_eq!(drops.load(SeqCst), 2);
+    let other = Anchor::new();
+    bombs.insert(&other, Bomb);
+    assert!(catch_unwind(AssertUnwindSafe(|| bombs.clear())).is_err());
+    assert!(!bombs.contains_key(&other));
+}
+
+#[test]
+fn racing_get_or_insert_with_agrees_on_one_value() {
+    within_deadline(|| {
+        let threads = if cfg!(miri) { 2 } else { 8 };
+        let map = Arc::new(WeakMap::new());
+        let key = Arc::new(Anchor::new());
+        let start = Arc::new(Barrier::new(threads));
+        let seen: Vec<usize> = (0..threads)
+            .map(|i| {
+                let (map, key, start) = (map.clone(), key.clone(), start.clone());
+                thread::spawn(move || {
+                    start.wait();
+                    map.get_or_insert_with(&*key, || i)
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect();
+        assert!(seen.iter().all(|&v| v == seen[0]), "{seen:?}");
+        assert_eq!(map.get(&*key), Some(seen[0]));
+    });
+}
+
+#[test]
+fn keys_and_tables_die_on_other_threads() {
+    within_deadline(|| {
+        let rounds = if cfg!(miri) { 4 } else { 200 };
+        let drops = counter();
+        static SHARED: WeakMap<Anchor, Counted> = WeakMap::new();
+        for _ in 0..rounds {
+            let local = Arc::new(WeakMap::new());
+            let key = Anchor::new();
+            SHARED.insert(&key, Counted(drops.clone()));
+            local.insert(&key, Counted(drops.clone()));
+            let table_dropper = {
+                let local = local.clone();
+                thread::spawn(move || drop(local))
+            };
+            drop(local);
+            let key_dropper = thread::spawn(move || drop(key));
+            table_dropper.join().unwrap();
+            key_dropper.join().unwrap();
+        }
+        assert_eq!(drops.load(SeqCst), 2 * rounds);
+    });
+}
+
+#[test]
+fn a_key_held_by_a_thread_local_is_released_at_thread_exit() {
+    static MAP: WeakMap<Anchor, Counted> = WeakMap::new();
+    thread_local! {
+        static KEY: Anchor = const { Anchor::new() };
+    }
+    let drops = counter();
+    let in_thread = drops.clone();
+    thread::spawn(move || {
+        KEY.with(|key| MAP.insert(key, Counted(in_thread)));
+    })
+    .join()
+    .unwrap();
+    assert_eq!(drops.load(SeqCst), 1);
+}
