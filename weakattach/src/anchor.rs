@@ -5,7 +5,10 @@ use core::hash::{Hash, Hasher};
 use core::ptr;
 
 use crate::release::{self, Node};
-use crate::sync::{AtomicPtr, Ordering::*};
+use crate::sync::{
+    AtomicPtr,
+    Ordering::{AcqRel, Acquire},
+};
 
 /// The identity of one instance: the field that makes a struct usable as a
 /// weak key.

@@ -9,8 +9,11 @@
 //!
 //! Waiters spin briefly, then park on a condition variable (`PARKED`).
 
-use crate::sync::{Condvar, Mutex, Ordering::*};
 use crate::sync::{AtomicU8, lock, yield_now};
+use crate::sync::{
+    Condvar, Mutex,
+    Ordering::{AcqRel, Acquire, Relaxed, Release},
+};
 
 const LOCKED: u8 = 1;
 const PENDING: u8 = 2;
@@ -141,5 +144,64 @@ impl ShardLock {
                 Err(now) => state = now,
             }
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{HandOver, ShardLock, Unlock};
+    use std::cell::UnsafeCell;
+    use std::sync::Arc;
+    use std::thread;
+
+    struct Counter {
+        lock: ShardLock,
+        value: UnsafeCell<u64>,
+    }
+
+    // SAFETY: `value` is only touched by the holder of `lock`.
+    unsafe impl Sync for Counter {}
+
+    #[test]
+    fn excludes_and_wakes_parked_waiters() {
+        let threads = 3;
+        let rounds = if cfg!(miri) { 50 } else { 20_000 };
+        let counter = Arc::new(Counter {
+            lock: ShardLock::new(),
+            value: UnsafeCell::new(0),
+        });
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let counter = counter.clone();
+                thread::spawn(move || {
+                    for _ in 0..rounds {
+                        counter.lock.lock();
+                        // SAFETY: the lock is held.
+                        unsafe { *counter.value.get() += 1 };
+                        // Holding the lock across a yield makes the others
+                        // spin out and park.
+                        thread::yield_now();
+                        assert!(matches!(counter.lock.unlock(), Unlock::Done));
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        // SAFETY: every other thread has finished.
+        assert_eq!(unsafe { *counter.value.get() }, threads * rounds);
+    }
+
+    #[test]
+    fn work_handed_to_the_holder_makes_unlock_report_it_once() {
+        let lock = ShardLock::new();
+        assert!(matches!(lock.lock_or_hand_over(), HandOver::Locked));
+        assert!(matches!(lock.lock_or_hand_over(), HandOver::Handed));
+        assert!(!lock.try_lock());
+        assert!(matches!(lock.unlock(), Unlock::Pending));
+        assert!(matches!(lock.unlock(), Unlock::Done));
+        assert!(lock.try_lock());
+        assert!(matches!(lock.unlock(), Unlock::Done));
     }
 }

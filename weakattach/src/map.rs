@@ -3,9 +3,9 @@
 use core::fmt;
 use core::marker::PhantomData;
 
+use crate::WeakKey;
 use crate::side::Side;
 use crate::table::{LazyTable, Table};
-use crate::WeakKey;
 
 /// A map from instances to values that does not keep its keys alive: when a
 /// key is dropped, its value is dropped with it, at once.
@@ -71,8 +71,11 @@ pub struct WeakMap<K: ?Sized + WeakKey, V> {
     table: LazyTable<V>,
     /// The map behaves as a `Mutex` of its values for `Send`/`Sync` and for
     /// the drop check; keys are only borrowed.
-    _marker: PhantomData<(fn(&K), std::sync::Mutex<V>)>,
+    _marker: PhantomData<(KeyMarker<K>, std::sync::Mutex<V>)>,
 }
+
+/// Keys are only ever borrowed by a map.
+type KeyMarker<K> = fn(&K);
 
 impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     /// An empty map. `const`, so it can initialise a `static`; allocates

@@ -13,7 +13,7 @@
 use core::cell::Cell;
 use core::ptr;
 
-use crate::sync::{AtomicPtr, AtomicU64, Mutex, Ordering::*, Weak, lock};
+use crate::sync::{AtomicPtr, AtomicU64, Mutex, Ordering::Relaxed, Weak, lock};
 
 /// Ids are handed out once; 2^64 of them do not run out.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -107,7 +107,7 @@ pub(crate) fn release(node: Box<Node>) {
         // The thread-local is gone (only possible on platforms that tear
         // down even destructor-less thread-locals): release on the spot.
         // SAFETY: `node` came from `Box::into_raw` above and was not queued.
-        release_here(unsafe { Box::from_raw(node) });
+        release_here(*unsafe { Box::from_raw(node) });
     }
 }
 
@@ -162,7 +162,7 @@ impl Drop for Finish<'_> {
     }
 }
 
-fn release_here(mut node: Box<Node>) {
+fn release_here(mut node: Node) {
     while let Some(table) = node.pop_table() {
         if let Some(table) = table.upgrade() {
             table.evict(node.id);

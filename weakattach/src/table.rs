@@ -17,7 +17,11 @@ use std::collections::HashMap;
 
 use crate::lock::{HandOver, ShardLock, Unlock};
 use crate::release::{Evict, Node};
-use crate::sync::{Arc, AtomicPtr, AtomicUsize, Mutex, Ordering::*, Weak, lock, yield_now};
+use crate::sync::{
+    Arc, AtomicPtr, AtomicUsize, Mutex,
+    Ordering::{AcqRel, Acquire, Release},
+    Weak, lock, yield_now,
+};
 
 /// A power of two; the low bits of an id pick its shard.
 const SHARDS: usize = 16;
@@ -103,7 +107,9 @@ impl<V> Table<V> {
         let guard = self.lock(id);
         let shard = guard.shard;
         let (stored, unused, inserted) = match guard.map().entry(id) {
-            std::collections::hash_map::Entry::Occupied(entry) => (entry.into_mut(), Some(value), false),
+            std::collections::hash_map::Entry::Occupied(entry) => {
+                (entry.into_mut(), Some(value), false)
+            }
             std::collections::hash_map::Entry::Vacant(entry) => (entry.insert(value), None, true),
         };
         let frame = Frame::new(self.addr());

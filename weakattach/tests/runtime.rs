@@ -123,19 +123,19 @@ fn a_key_drop_does_not_wait_for_a_busy_table() {
             map.insert(key, Counted(drops.clone()));
         }
         let entered = Arc::new(Barrier::new(2));
-        let dropped = Arc::new(Barrier::new(2));
+        let returned = Arc::new(Barrier::new(2));
         let dropper = {
-            let (entered, dropped) = (entered.clone(), dropped.clone());
+            let (entered, returned) = (entered.clone(), returned.clone());
             thread::spawn(move || {
                 entered.wait();
                 drop(doomed);
-                dropped.wait();
+                returned.wait();
             })
         };
         map.with(&held, |_| {
             entered.wait();
             // The other thread's drops all return while this closure runs.
-            dropped.wait();
+            returned.wait();
         });
         assert_eq!(drops.load(SeqCst), 32);
         dropper.join().unwrap();
@@ -223,10 +223,10 @@ fn racing_get_or_insert_with_agrees_on_one_value() {
 
 #[test]
 fn keys_and_tables_die_on_other_threads() {
+    static SHARED: WeakMap<Anchor, Counted> = WeakMap::new();
     within_deadline(|| {
         let rounds = if cfg!(miri) { 4 } else { 200 };
         let drops = counter();
-        static SHARED: WeakMap<Anchor, Counted> = WeakMap::new();
         for _ in 0..rounds {
             let local = Arc::new(WeakMap::new());
             let key = Anchor::new();
