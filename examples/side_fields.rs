@@ -1,0 +1,195 @@
+//! Side fields: data declared on a struct but stored outside it, attached to
+//! each instance by identity and dropped with it.
+//!
+//! ```text
+//! cargo run --example side_fields
+//! ```
+//!
+//! `#[weak_key(side(VIS NAME: TYPE))]` generates `VIS fn NAME(&self) ->
+//! Side<'_, Self, TYPE>`, backed by one `static WeakMap<Self, TYPE>` per
+//! declaration. The struct itself does not grow: it still holds only its own
+//! fields and one `Anchor` word. Doc comments on a declaration document the
+//! accessor, and its visibility is the accessor's.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
+use weakattach::{Anchor, Side, WeakMap};
+
+mod widgets {
+    use std::sync::Arc;
+
+    use weakattach::{Anchor, WeakKey};
+
+    /// What a button runs when it is clicked.
+    pub type Handler = Arc<dyn Fn() + Send + Sync>;
+
+    #[derive(WeakKey, Debug)]
+    #[weak_key(
+        side(
+            /// How many times the button was clicked.
+            pub clicks: u32
+        ),
+        side(
+            /// What runs on a click, if anything.
+            pub on_click: Handler
+        ),
+        side(
+            /// Text shown when the pointer rests on the button.
+            pub(crate) tooltip: String
+        ),
+        side(
+            /// Private to this module: the last user who clicked.
+            last_user: &'static str
+        )
+    )]
+    pub struct Button {
+        pub label: String,
+        anchor: Anchor,
+    }
+
+    impl Button {
+        pub fn new(label: &str) -> Self {
+            Button {
+                label: label.to_owned(),
+                anchor: Anchor::new(),
+            }
+        }
+
+        /// Counts the click, remembers who made it, runs the handler.
+        pub fn click(&self, user: &'static str) {
+            let clicks = self.clicks();
+            clicks.get_or_insert_with(|| 0);
+            clicks.with_mut(|n| *n += 1);
+            self.last_user().set(user);
+            // `get` clones the handler out, so it runs with no lock held.
+            if let Some(handler) = self.on_click().get() {
+                handler();
+            }
+        }
+
+        pub fn last_clicked_by(&self) -> Option<&'static str> {
+            self.last_user().get()
+        }
+    }
+}
+
+use widgets::Button;
+
+/// A side field written by hand: what the derive generates, minus the
+/// attribute. Any module can attach data to `Button` this way.
+fn color(button: &Button) -> Side<'_, Button, &'static str> {
+    static COLOR: WeakMap<Button, &'static str> = WeakMap::new();
+    Side::new(&COLOR, button)
+}
+
+/// `Side` is `Copy`: a slot can be passed around like a reference.
+fn bump_twice(counter: Side<'_, Button, u32>) {
+    for _ in 0..2 {
+        counter.with_mut(|n| *n += 1);
+    }
+}
+
+fn main() {
+    println!("== Declared side fields");
+    let ok = Button::new("OK");
+    let cancel = Button::new("Cancel");
+    assert!(!ok.clicks().is_set());
+    println!("a new button has nothing set: ok.clicks().is_set() == false");
+
+    let pressed = Arc::new(AtomicU32::new(0));
+    let handler_count = Arc::clone(&pressed);
+    let old = ok.on_click().set(Arc::new(move || {
+        handler_count.fetch_add(1, Relaxed);
+    }));
+    assert!(old.is_none());
+    ok.tooltip().set("Confirm the dialog".to_owned());
+
+    ok.click("ann");
+    ok.click("bob");
+    cancel.click("ann");
+    assert_eq!(ok.clicks().get(), Some(2));
+    assert_eq!(cancel.clicks().get(), Some(1));
+    assert_eq!(ok.last_clicked_by(), Some("bob"));
+    assert_eq!(pressed.load(Relaxed), 2);
+    println!(
+        "OK clicked by ann and bob, Cancel by ann: ok.clicks() = {:?}, cancel.clicks() = {:?}",
+        ok.clicks().get(),
+        cancel.clicks().get()
+    );
+    println!(
+        "the OK handler ran {} times; the last click on OK was by {:?}",
+        pressed.load(Relaxed),
+        ok.last_clicked_by()
+    );
+
+    println!("\n== The Side handle");
+    let tooltip = ok.tooltip();
+    let len = tooltip.with(String::len);
+    tooltip.with_mut(|text| text.push('.'));
+    assert_eq!(len, Some(18));
+    assert_eq!(tooltip.get().as_deref(), Some("Confirm the dialog."));
+    println!(
+        "with(String::len) = {len:?}; with_mut appended a dot: {:?}",
+        tooltip.get()
+    );
+    assert_eq!(
+        cancel.tooltip().get_or_insert_with(|| "Close".into()),
+        "Close"
+    );
+    assert_eq!(
+        cancel.tooltip().get_or_insert_with(|| unreachable!()),
+        "Close"
+    );
+    println!(
+        "get_or_insert_with set Cancel's tooltip once: {:?}",
+        cancel.tooltip().get()
+    );
+    assert_eq!(cancel.tooltip().remove().as_deref(), Some("Close"));
+    assert!(!cancel.tooltip().is_set());
+    println!(
+        "remove() took it back out; is_set() == {}",
+        cancel.tooltip().is_set()
+    );
+
+    bump_twice(ok.clicks());
+    assert_eq!(ok.clicks().get(), Some(4));
+    println!(
+        "bump_twice(ok.clicks()) took the slot by value: ok.clicks() = {:?}",
+        ok.clicks().get()
+    );
+
+    println!("\n== A hand-written side field");
+    color(&ok).set("green");
+    assert_eq!(color(&ok).get(), Some("green"));
+    assert_eq!(color(&cancel).get(), None);
+    println!(
+        "color(&ok) = {:?}, color(&cancel) = {:?}",
+        color(&ok).get(),
+        color(&cancel).get()
+    );
+
+    println!("\n== table(): the WeakMap behind a side field");
+    ok.clicks().table().clear();
+    assert_eq!((ok.clicks().get(), cancel.clicks().get()), (None, None));
+    println!("ok.clicks().table().clear() reset every button's clicks");
+
+    println!("\n== Side fields go with the instance");
+    assert_eq!(Arc::strong_count(&pressed), 2);
+    println!("the handler's counter has 2 owners: `pressed` and the handler in ok.on_click()");
+    let label = ok.label.clone();
+    drop(ok);
+    assert_eq!(Arc::strong_count(&pressed), 1);
+    println!("drop(ok): 1 owner left, the {label:?} button's handler was dropped with it");
+    assert_eq!(
+        size_of::<Button>(),
+        size_of::<String>() + size_of::<Anchor>()
+    );
+    println!(
+        "a Button is {} bytes: its label ({}) and one Anchor ({}), whatever side fields it declares",
+        size_of::<Button>(),
+        size_of::<String>(),
+        size_of::<Anchor>()
+    );
+    drop(cancel);
+}
