@@ -44,6 +44,12 @@ use crate::sync::{
 /// let moved = Box::new(rex);
 /// assert_eq!(notes.get(&moved), Some("good dog")); // identity moves along
 /// ```
+///
+/// Because an anchor is attached lazily through `&self`, it holds an atomic
+/// pointer, and Clippy's `mutable_key_type` lint flags `HashMap` keys that
+/// contain one. `Anchor`'s `Hash` and `Eq` never read that pointer: allow the
+/// lint, or list `weakattach::Anchor` under `ignore-interior-mutability` in
+/// `clippy.toml`.
 pub struct Anchor {
     /// Null until the anchor is first attached. Once set, it never changes
     /// and points to a `Node` made by `Box::into_raw` that this anchor owns:
