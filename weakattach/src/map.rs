@@ -69,13 +69,23 @@ use crate::table::{LazyTable, Table};
 /// returns.
 pub struct WeakMap<K: ?Sized + WeakKey, V> {
     table: LazyTable<V>,
-    /// The map behaves as a `Mutex` of its values for `Send`/`Sync` and for
-    /// the drop check; keys are only borrowed.
-    _marker: PhantomData<(KeyMarker<K>, std::sync::Mutex<V>)>,
+    /// Keys are only borrowed; values are owned. `Send` and `Sync` are
+    /// written out below, so that a rejected value type is reported against
+    /// `WeakMap` itself rather than against a private field.
+    _marker: PhantomData<(KeyMarker<K>, *const V)>,
 }
 
 /// Keys are only ever borrowed by a map.
 type KeyMarker<K> = fn(&K);
+
+// SAFETY: a map gives access to its values only under the lock of their
+// shard, to one thread at a time, and moves them to whichever thread drops
+// a key or the map: the contract of `Mutex<V>`, which is `Send` and `Sync`
+// exactly when `V: Send`. The map holds no keys, so `K` does not matter.
+unsafe impl<K: ?Sized + WeakKey, V: Send> Send for WeakMap<K, V> {}
+// SAFETY: as for `Send` above.
+unsafe impl<K: ?Sized + WeakKey, V: Send> Sync for WeakMap<K, V> {}
+
 
 impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     /// An empty map. `const`, so it can initialise a `static`; allocates

@@ -1,0 +1,5 @@
+use weakattach::WeakSet;
+
+fn main() {
+    WeakSet::new().insert(&5);
+}

@@ -1,0 +1,18 @@
+use std::sync::Arc;
+
+use weakattach::{Anchor, WeakKey, WeakMap, WeakSet};
+
+struct Dog {
+    anchor: Anchor,
+}
+
+impl WeakKey for Dog {
+    fn anchor(&self) -> &Anchor {
+        &self.anchor
+    }
+}
+
+fn main() {
+    let _map: WeakMap<Arc<Dog>, u8> = WeakMap::new();
+    let _set: WeakSet<Arc<Dog>> = WeakSet::new();
+}

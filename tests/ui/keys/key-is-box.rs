@@ -1,0 +1,16 @@
+use weakattach::{Anchor, WeakKey, WeakMap, WeakSet};
+
+struct Dog {
+    anchor: Anchor,
+}
+
+impl WeakKey for Dog {
+    fn anchor(&self) -> &Anchor {
+        &self.anchor
+    }
+}
+
+fn main() {
+    let _map: WeakMap<Box<Dog>, u8> = WeakMap::new();
+    let _set: WeakSet<Box<Dog>> = WeakSet::new();
+}

@@ -1,0 +1,18 @@
+use std::rc::Rc;
+
+use weakattach::{Anchor, WeakKey, WeakMap, WeakSet};
+
+struct Dog {
+    anchor: Anchor,
+}
+
+impl WeakKey for Dog {
+    fn anchor(&self) -> &Anchor {
+        &self.anchor
+    }
+}
+
+fn main() {
+    let _map: WeakMap<Rc<Dog>, u8> = WeakMap::new();
+    let _set: WeakSet<Rc<Dog>> = WeakSet::new();
+}

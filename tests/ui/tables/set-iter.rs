@@ -1,0 +1,6 @@
+use weakattach::{Anchor, WeakSet};
+
+fn main() {
+    let set: WeakSet<Anchor> = WeakSet::new();
+    let _ = set.iter();
+}

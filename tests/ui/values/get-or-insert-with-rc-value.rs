@@ -1,0 +1,9 @@
+use std::rc::Rc;
+
+use weakattach::{Anchor, WeakMap};
+
+fn main() {
+    let key = Anchor::new();
+    let map = WeakMap::new();
+    map.get_or_insert_with(&key, || Rc::new(1_u8));
+}
