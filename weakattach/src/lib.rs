@@ -150,4 +150,16 @@ pub use weakattach_derive::WeakKey;
 #[doc(hidden)]
 pub mod __private {
     pub use core::unimplemented;
+
+    use crate::{Side, WeakKey, WeakMap};
+
+    /// [`Side::new`] without its `V: Send + 'static` bound, for the side
+    /// accessors: their `static` table already requires `V: Send`, and one
+    /// error about it is enough. Every method of `Side` keeps the bound.
+    pub fn side<'a, K: ?Sized + WeakKey, V>(
+        table: &'a WeakMap<K, V>,
+        key: &'a K,
+    ) -> Side<'a, K, V> {
+        Side { table, key }
+    }
 }

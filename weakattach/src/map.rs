@@ -86,7 +86,6 @@ unsafe impl<K: ?Sized + WeakKey, V: Send> Send for WeakMap<K, V> {}
 // SAFETY: as for `Send` above.
 unsafe impl<K: ?Sized + WeakKey, V: Send> Sync for WeakMap<K, V> {}
 
-
 impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     /// An empty map. `const`, so it can initialise a `static`; allocates
     /// nothing until the first insert.

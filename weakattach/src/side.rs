@@ -30,8 +30,8 @@ use crate::{WeakKey, WeakMap};
 /// assert_eq!(color(&n).get(), Some("red"));
 /// ```
 pub struct Side<'a, K: ?Sized + WeakKey, V> {
-    table: &'a WeakMap<K, V>,
-    key: &'a K,
+    pub(crate) table: &'a WeakMap<K, V>,
+    pub(crate) key: &'a K,
 }
 
 impl<'a, K: ?Sized + WeakKey, V> Side<'a, K, V> {

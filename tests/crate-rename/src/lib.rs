@@ -22,6 +22,6 @@ mod tests {
         player.score().set(7);
         assert_eq!(names.get(&player), Some("ada"));
         assert_eq!(player.score().get(), Some(7));
-        assert!(core::ptr::eq(player.anchor(), &player.anchor));
+        assert!(core::ptr::eq(player.anchor(), &raw const player.anchor));
     }
 }

@@ -1,0 +1,9 @@
+use weakattach::{Anchor, WeakKey};
+
+#[derive(WeakKey)]
+#[weak_key(anchor)]
+struct User {
+    anchor: Anchor,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use weakattach::{Anchor, WeakKey};
+
+#[derive(WeakKey)]
+struct User {
+    #[weak_key(crate = "weakattach")]
+    anchor: Anchor,
+}
+
+fn main() {}

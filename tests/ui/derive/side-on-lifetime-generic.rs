@@ -1,0 +1,10 @@
+use weakattach::{Anchor, WeakKey};
+
+#[derive(WeakKey)]
+#[weak_key(side(count: u32))]
+struct View<'a> {
+    text: &'a str,
+    anchor: Anchor,
+}
+
+fn main() {}
