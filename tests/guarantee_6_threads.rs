@@ -1,0 +1,252 @@
+//! SPEC §4, guarantee 6: **threads.** Every table works from many threads at
+//! once; keys may be created, attached and dropped on different threads;
+//! `static` tables work. Sizes are bounded and every test runs under the
+//! deadline watchdog, so a deadlock fails instead of hanging.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Barrier, mpsc};
+use std::thread;
+
+use common::{Counted, Counter, Dog, within_deadline};
+use weakattach::{Anchor, Keyed, WeakMap, WeakSet};
+
+const THREADS: usize = 4;
+const ROUNDS: usize = if cfg!(miri) { 20 } else { 2_000 };
+
+#[test]
+fn keys_attached_on_one_thread_can_be_dropped_on_another() {
+    const KEYS: usize = if cfg!(miri) { 10 } else { 500 };
+    within_deadline("cross-thread key drops", || {
+        let drops = Counter::new();
+        let table: Arc<WeakMap<Dog, Counted>> = Arc::new(WeakMap::new());
+        let set: Arc<WeakSet<Dog>> = Arc::new(WeakSet::new());
+
+        // Made and attached here, dropped there.
+        let keys: Vec<Dog> = (0..KEYS).map(|_| Dog::new("traveller")).collect();
+        for (i, key) in keys.iter().enumerate() {
+            table.insert(key, drops.value_of(i));
+            set.insert(key);
+        }
+        let d = drops.clone();
+        let t = Arc::clone(&table);
+        let dropped_there = thread::spawn(move || {
+            for (i, key) in keys.iter().enumerate() {
+                assert_eq!(
+                    t.with(key, |v| v.payload),
+                    Some(i),
+                    "visible on the other thread"
+                );
+            }
+            drop(keys);
+            d.dropped()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(
+            dropped_there, KEYS,
+            "released on the thread that dropped the keys"
+        );
+
+        // Made on one thread, attached on a second, dropped on a third.
+        let (to_attacher, at_attacher) = mpsc::channel::<Dog>();
+        let (to_dropper, at_dropper) = mpsc::channel::<Dog>();
+        let maker = thread::spawn(move || {
+            for _ in 0..KEYS {
+                to_attacher.send(Dog::new("made")).unwrap();
+            }
+        });
+        let (t, s, d) = (Arc::clone(&table), Arc::clone(&set), drops.clone());
+        let attacher = thread::spawn(move || {
+            for key in at_attacher {
+                t.insert(&key, d.value());
+                s.insert(&key);
+                to_dropper.send(key).unwrap();
+            }
+        });
+        let (t, d) = (Arc::clone(&table), drops.clone());
+        let dropper = thread::spawn(move || {
+            for key in at_dropper {
+                assert!(t.contains_key(&key));
+                let before = d.dropped();
+                drop(key);
+                assert!(
+                    d.dropped() > before,
+                    "the value went before the drop returned"
+                );
+            }
+        });
+        maker.join().unwrap();
+        attacher.join().unwrap();
+        dropper.join().unwrap();
+        assert_eq!(drops.dropped(), 2 * KEYS);
+    });
+}
+
+static VISITS: WeakMap<Dog, usize> = WeakMap::new();
+static SEEN: WeakSet<Dog> = WeakSet::new();
+static SHARED: WeakMap<Anchor, usize> = WeakMap::new();
+static SHARED_KEY: Anchor = Anchor::new();
+
+#[test]
+fn static_tables_work_from_several_threads() {
+    within_deadline("static tables from several threads", || {
+        SHARED.insert(&SHARED_KEY, 0);
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                thread::spawn(move || {
+                    for i in 0..ROUNDS {
+                        let dog = Dog::new("visitor");
+                        assert!(SEEN.insert(&dog));
+                        VISITS.insert(&dog, t * ROUNDS + i);
+                        VISITS.with_mut(&dog, |v| *v += 1);
+                        assert_eq!(VISITS.get(&dog), Some(t * ROUNDS + i + 1));
+                        assert!(SEEN.contains(&dog));
+                        if i % 2 == 0 {
+                            assert!(SEEN.remove(&dog));
+                            assert_eq!(VISITS.remove(&dog), Some(t * ROUNDS + i + 1));
+                        }
+                        SHARED.with_mut(&SHARED_KEY, |n| *n += 1);
+                        drop(dog);
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.join().unwrap();
+        }
+        assert_eq!(
+            SHARED.get(&SHARED_KEY),
+            Some(THREADS * ROUNDS),
+            "every increment of the shared entry was kept"
+        );
+    });
+}
+
+#[test]
+fn many_threads_insert_read_and_remove_on_one_table_while_keys_die() {
+    within_deadline("mixed operations from many threads", || {
+        let made = Arc::new(AtomicUsize::new(0));
+        let drops = Counter::new();
+        let table: WeakMap<Keyed<usize>, Counted> = WeakMap::new();
+        let set: WeakSet<Keyed<usize>> = WeakSet::new();
+        // Long-lived keys that every thread reads while others die.
+        let shared: Vec<Keyed<usize>> = (0..16).map(Keyed::new).collect();
+        for key in &shared {
+            table.insert(key, drops.value_of(**key));
+            made.fetch_add(1, SeqCst);
+        }
+        let (senders, receivers): (Vec<_>, Vec<_>) = (0..THREADS)
+            .map(|_| mpsc::channel::<Keyed<usize>>())
+            .unzip();
+
+        thread::scope(|s| {
+            for (t, inbox) in receivers.into_iter().enumerate() {
+                let neighbour = senders[(t + 1) % THREADS].clone();
+                let (table, set, shared, made, drops) = (&table, &set, &shared, &made, &drops);
+                s.spawn(move || {
+                    for i in 0..ROUNDS {
+                        let key = Keyed::new(t * ROUNDS + i);
+                        assert!(table.insert(&key, drops.value_of(*key)).is_none());
+                        made.fetch_add(1, SeqCst);
+                        set.insert(&key);
+                        assert_eq!(table.with(&key, |v| v.payload), Some(*key));
+                        let probe = &shared[i % shared.len()];
+                        assert_eq!(table.with(probe, |v| v.payload), Some(**probe));
+                        match i % 4 {
+                            0 => drop(table.remove(&key).expect("present")),
+                            1 => {
+                                let old = table.insert(&key, drops.value_of(*key));
+                                made.fetch_add(1, SeqCst);
+                                drop(old.expect("replaced"));
+                            }
+                            // Dropped on the neighbour thread (or here,
+                            // inside the error, if it has finished).
+                            2 => drop(neighbour.send(key)),
+                            _ => drop(key),
+                        }
+                        // Keys sent by the other neighbour die here.
+                        while let Ok(key) = inbox.try_recv() {
+                            assert!(set.contains(&key));
+                            drop(key);
+                        }
+                    }
+                    // Keys still in flight die with the channel.
+                    drop((neighbour, inbox));
+                });
+            }
+            drop(senders);
+        });
+        for key in &shared {
+            assert_eq!(table.with(key, |v| v.payload), Some(**key));
+        }
+        drop(shared);
+        assert_eq!(
+            drops.dropped(),
+            made.load(SeqCst),
+            "every value dropped exactly once"
+        );
+    });
+}
+
+/// A value produced by one racing factory.
+struct Candidate {
+    id: usize,
+    _counted: Counted,
+}
+
+#[test]
+fn racing_get_or_insert_with_callers_all_get_the_first_stored_value() {
+    const RACES: usize = if cfg!(miri) { 3 } else { 200 };
+    within_deadline("racing `get_or_insert_with`", || {
+        let table: WeakMap<Dog, Arc<Candidate>> = WeakMap::new();
+        for race in 0..RACES {
+            let drops = Counter::new();
+            let factories_ran = AtomicUsize::new(0);
+            let start = Barrier::new(THREADS);
+            let in_factories = Barrier::new(THREADS);
+            let key = Dog::new("contested");
+
+            let seen: Vec<usize> = thread::scope(|s| {
+                let handles: Vec<_> = (0..THREADS)
+                    .map(|t| {
+                        let (table, key, drops) = (&table, &key, &drops);
+                        let (start, in_factories, factories_ran) =
+                            (&start, &in_factories, &factories_ran);
+                        s.spawn(move || {
+                            start.wait();
+                            let got = table.get_or_insert_with(key, || {
+                                factories_ran.fetch_add(1, SeqCst);
+                                // No caller can store before every caller is
+                                // in its factory: they all really race.
+                                in_factories.wait();
+                                Arc::new(Candidate {
+                                    id: t,
+                                    _counted: drops.value(),
+                                })
+                            });
+                            got.id
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+
+            assert_eq!(factories_ran.load(SeqCst), THREADS, "race {race}");
+            let winner = seen[0];
+            assert!(
+                seen.iter().all(|&id| id == winner),
+                "race {race}: callers saw different values {seen:?}"
+            );
+            assert_eq!(table.get(&key).map(|c| c.id), Some(winner), "race {race}");
+            assert_eq!(
+                drops.dropped(),
+                THREADS - 1,
+                "race {race}: the losing values were dropped"
+            );
+            drop(key);
+            assert_eq!(drops.dropped(), THREADS, "race {race}");
+        }
+    });
+}
