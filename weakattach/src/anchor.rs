@@ -77,14 +77,13 @@ impl Anchor {
         }
     }
 
-    /// The id of this identity, or `None` if it was never attached (then no
-    /// table can hold anything for it).
+    /// The key of this identity in tables, or `None` if it was never
+    /// attached (then no table can hold anything for it). Reading it does not
+    /// touch the node.
     #[inline]
-    pub(crate) fn id(&self) -> Option<u64> {
+    pub(crate) fn key(&self) -> Option<usize> {
         let node = self.node.load(Acquire);
-        // SAFETY: a non-null `node` points to the live node this anchor owns
-        // (see the field's invariant); `&self` keeps the anchor alive.
-        (!node.is_null()).then(|| unsafe { (*node).id() })
+        (!node.is_null()).then(|| node.addr())
     }
 
     /// The node of this identity, created on first use.
@@ -149,9 +148,13 @@ impl Clone for Anchor {
 
 impl fmt::Debug for Anchor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.id() {
-            Some(id) => write!(f, "Anchor(#{id})"),
-            None => f.write_str("Anchor(unattached)"),
+        let node = self.node.load(Acquire);
+        if node.is_null() {
+            f.write_str("Anchor(unattached)")
+        } else {
+            // SAFETY: a non-null `node` points to the live node this anchor
+            // owns (see the field's invariant); `&self` keeps it alive.
+            write!(f, "Anchor(#{})", unsafe { (*node).id() })
         }
     }
 }

@@ -56,10 +56,12 @@ impl ShardLock {
         }
     }
 
+    #[inline]
     pub(crate) fn try_lock(&self) -> bool {
         self.state.fetch_or(LOCKED, Acquire) & LOCKED == 0
     }
 
+    #[inline]
     pub(crate) fn lock(&self) {
         if !self.try_lock() {
             self.lock_contended();
@@ -106,16 +108,24 @@ impl ShardLock {
     }
 
     /// Releases the lock, unless work was handed in meanwhile.
+    #[inline]
     pub(crate) fn unlock(&self) -> Unlock {
-        let mut state = LOCKED;
+        match self.state.compare_exchange(LOCKED, 0, Release, Relaxed) {
+            Ok(_) => Unlock::Done,
+            Err(state) => self.unlock_contended(state),
+        }
+    }
+
+    #[cold]
+    fn unlock_contended(&self, mut state: u8) -> Unlock {
         loop {
-            match self.state.compare_exchange(state, 0, Release, Relaxed) {
-                Ok(_) => break,
-                Err(now) => state = now,
-            }
             if state & PENDING != 0 {
                 self.state.fetch_and(!PENDING, Acquire);
                 return Unlock::Pending;
+            }
+            match self.state.compare_exchange(state, 0, Release, Relaxed) {
+                Ok(_) => break,
+                Err(now) => state = now,
             }
         }
         if state & PARKED != 0 {

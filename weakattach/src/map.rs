@@ -108,8 +108,8 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
 }
 
 impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
-    fn id(key: &K) -> Option<u64> {
-        key.anchor().id()
+    fn key(key: &K) -> Option<usize> {
+        key.anchor().key()
     }
 
     /// Attaches `value` to `key`, returning the value it replaces.
@@ -127,7 +127,7 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     {
         let node = key.anchor().node();
         let table = self.table.get_or_make();
-        let old = table.insert(node.id(), value);
+        let old = table.insert(node.key(), value);
         if old.is_none() {
             Table::register(&table, node);
         }
@@ -165,7 +165,7 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     where
         V: Send + 'static,
     {
-        match (self.table.get(), Self::id(key)) {
+        match (self.table.get(), Self::key(key)) {
             (Some(table), Some(id)) => table.contains(id),
             _ => false,
         }
@@ -185,7 +185,7 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     where
         V: Send + 'static,
     {
-        self.table.get()?.remove(Self::id(key)?)
+        self.table.get()?.remove(Self::key(key)?)
     }
 
     /// Calls `f` with the value attached to `key`, if any, and returns its
@@ -203,7 +203,7 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     where
         V: Send + 'static,
     {
-        self.table.get()?.with(Self::id(key)?, |value| f(value))
+        self.table.get()?.with(Self::key(key)?, |value| f(value))
     }
 
     /// Calls `f` with mutable access to the value attached to `key`, if any,
@@ -221,7 +221,7 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     where
         V: Send + 'static,
     {
-        self.table.get()?.with(Self::id(key)?, f)
+        self.table.get()?.with(Self::key(key)?, f)
     }
 
     /// The value attached to `key`, attaching `value` first if there is none.
@@ -240,7 +240,7 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     {
         let node = key.anchor().node();
         let table = self.table.get_or_make();
-        let (stored, unused, inserted) = table.get_or_insert(node.id(), value);
+        let (stored, unused, inserted) = table.get_or_insert(node.key(), value);
         if inserted {
             Table::register(&table, node);
         }

@@ -20,13 +20,24 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// A table, seen from a key that is being released.
 pub(crate) trait Evict: Send + Sync {
-    /// Removes the entry of `id`, if any, and drops its value, or, if the
+    /// Removes the entry of `key`, if any, and drops its value, or, if the
     /// table is busy running user code, hands the removal to the code that
     /// holds it. Never waits for user code.
-    fn evict(&self, id: u64);
+    fn evict(&self, key: usize);
 }
 
 /// The heap part of an attached [`Anchor`](crate::Anchor).
+///
+/// Tables find a key's entries by the node's *address* (its [`key`]), which
+/// an anchor holds without touching the node. An address is reused only
+/// after the node is freed, and a node is freed only at the end of its
+/// release, which has by then removed the key's entry from every live table
+/// or handed the removal to the holder of the entry's shard, who performs it
+/// before anyone else can look into that shard (see `table.rs`). So no
+/// lookup ever finds the entry of a dead key. The `id` names the identity for
+/// `Debug`; it is never reused.
+///
+/// [`key`]: Node::key
 pub(crate) struct Node {
     id: u64,
     /// Every table that may hold an entry for `id`: each table that gained
@@ -46,9 +57,14 @@ impl Node {
         }
     }
 
-    #[inline]
     pub(crate) fn id(&self) -> u64 {
         self.id
+    }
+
+    /// The key of this node's identity in tables: its address.
+    #[inline]
+    pub(crate) fn key(&self) -> usize {
+        ptr::from_ref(self).addr()
     }
 
     /// Records that the table at `table` (the address its `Arc` points to) may
@@ -107,7 +123,7 @@ pub(crate) fn release(node: Box<Node>) {
         // The thread-local is gone (only possible on platforms that tear
         // down even destructor-less thread-locals): release on the spot.
         // SAFETY: `node` came from `Box::into_raw` above and was not queued.
-        release_here(*unsafe { Box::from_raw(node) });
+        release_here(node.addr(), *unsafe { Box::from_raw(node) });
     }
 }
 
@@ -128,11 +144,11 @@ impl Queue {
             }
             // SAFETY: nodes in the queue are owned by it and only this thread
             // touches them; the `&mut` ends before any user code runs.
-            let (id, table) = unsafe { ((*head).id, (*head).pop_table()) };
+            let table = unsafe { (*head).pop_table() };
             match table {
                 Some(table) => {
                     if let Some(table) = table.upgrade() {
-                        table.evict(id);
+                        table.evict(head.addr());
                     }
                 }
                 None => {
@@ -162,10 +178,11 @@ impl Drop for Finish<'_> {
     }
 }
 
-fn release_here(mut node: Node) {
+/// Releases `node`, whose key was `key`, without the queue.
+fn release_here(key: usize, mut node: Node) {
     while let Some(table) = node.pop_table() {
         if let Some(table) = table.upgrade() {
-            table.evict(node.id);
+            table.evict(key);
         }
     }
 }

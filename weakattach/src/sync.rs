@@ -5,7 +5,7 @@
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
     Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak,
-    atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering},
+    atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering},
 };
 #[cfg(not(loom))]
 pub(crate) use std::thread::yield_now;
@@ -13,7 +13,7 @@ pub(crate) use std::thread::yield_now;
 #[cfg(loom)]
 pub(crate) use loom::sync::{
     Condvar, Mutex, MutexGuard,
-    atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering},
+    atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering},
 };
 // loom has no `Weak`; the reference counts of a table are not what the loom
 // models explore, so std's `Arc` stands in for them.

@@ -1,6 +1,6 @@
 //! The shared body of a [`WeakMap`](crate::WeakMap): a sharded hash map from
-//! key ids to values, reached by the map's handle and by the nodes of the keys
-//! it holds.
+//! keys (the addresses of the keys' nodes, see [`Node`]) to values, reached
+//! by the map's handle and by the nodes of the keys it holds.
 //!
 //! Rules that keep it deadlock-free:
 //! - a shard's lock is held while user code runs only inside `with`-style
@@ -18,15 +18,15 @@ use std::collections::HashMap;
 use crate::lock::{HandOver, ShardLock, Unlock};
 use crate::release::{Evict, Node};
 use crate::sync::{
-    Arc, AtomicPtr, AtomicUsize, Mutex,
+    Arc, AtomicBool, AtomicPtr, Mutex,
     Ordering::{AcqRel, Acquire, Release},
     Weak, lock, yield_now,
 };
 
-/// A power of two; the low bits of an id pick its shard.
+/// A power of two.
 const SHARDS: usize = 16;
 
-type Map<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+type Map<V> = HashMap<usize, V, BuildHasherDefault<KeyHasher>>;
 
 pub(crate) struct Table<V> {
     shards: [Shard<V>; SHARDS],
@@ -37,10 +37,12 @@ struct Shard<V> {
     lock: ShardLock,
     /// Guarded by `lock`: only read or written by its holder.
     map: UnsafeCell<Map<V>>,
-    /// The thread token of the holder while it runs user code, else 0.
-    busy: AtomicUsize,
-    /// Ids whose eviction was handed to the lock's holder.
-    pending: Mutex<Vec<u64>>,
+    /// Whether the holder of `lock` is running user code.
+    busy: AtomicBool,
+    /// Keys whose eviction was handed to the lock's holder. While the lock
+    /// is free, it holds only keys whose evictions are still under way (their
+    /// nodes are alive): a holder empties it before it lets go.
+    pending: Mutex<Vec<usize>>,
 }
 
 // SAFETY: `map` is only accessed by the holder of `lock` (see `Guard`), so it
@@ -54,21 +56,22 @@ impl<V> Table<V> {
             shards: core::array::from_fn(|_| Shard {
                 lock: ShardLock::new(),
                 map: UnsafeCell::new(Map::default()),
-                busy: AtomicUsize::new(0),
+                busy: AtomicBool::new(false),
                 pending: Mutex::new(Vec::new()),
             }),
         }
     }
 
-    fn shard(&self, id: u64) -> &Shard<V> {
-        #[allow(clippy::cast_possible_truncation)] // only the low bits are wanted
-        &self.shards[id as usize % SHARDS]
+    fn shard(&self, key: usize) -> &Shard<V> {
+        // Bits the shard's own hash map does not use for its buckets (low
+        // bits) nor for its tags (the top seven).
+        &self.shards[(mix(key) >> 32) as usize % SHARDS]
     }
 
-    /// Locks the shard of `id` for a call made through the table's handle.
-    fn lock(&self, id: u64) -> Guard<'_, V> {
+    /// Locks the shard of `key` for a call made through the table's handle.
+    fn lock(&self, key: usize) -> Guard<'_, V> {
         check_not_reentrant(self.addr());
-        let shard = self.shard(id);
+        let shard = self.shard(key);
         shard.lock.lock();
         Guard { shard }
     }
@@ -77,36 +80,36 @@ impl<V> Table<V> {
         ptr::from_ref(self).cast()
     }
 
-    pub(crate) fn insert(&self, id: u64, value: V) -> Option<V> {
-        self.lock(id).map().insert(id, value)
+    pub(crate) fn insert(&self, key: usize, value: V) -> Option<V> {
+        self.lock(key).map().insert(key, value)
     }
 
-    pub(crate) fn remove(&self, id: u64) -> Option<V> {
-        self.lock(id).map().remove(&id)
+    pub(crate) fn remove(&self, key: usize) -> Option<V> {
+        self.lock(key).map().remove(&key)
     }
 
-    pub(crate) fn contains(&self, id: u64) -> bool {
-        self.lock(id).map().contains_key(&id)
+    pub(crate) fn contains(&self, key: usize) -> bool {
+        self.lock(key).map().contains_key(&key)
     }
 
-    /// Runs `f` on the value of `id` with the shard locked and marked busy.
-    pub(crate) fn with<R>(&self, id: u64, f: impl FnOnce(&mut V) -> R) -> Option<R> {
-        let guard = self.lock(id);
-        let value = guard.map().get_mut(&id)?;
+    /// Runs `f` on the value of `key` with the shard locked and marked busy.
+    pub(crate) fn with<R>(&self, key: usize, f: impl FnOnce(&mut V) -> R) -> Option<R> {
+        let guard = self.lock(key);
+        let value = guard.map().get_mut(&key)?;
         let frame = Frame::new(self.addr());
         let _busy = frame.enter(&guard.shard.busy);
         Some(f(value))
     }
 
-    /// Inserts `value` unless `id` has one; either way returns a clone of
+    /// Inserts `value` unless `key` has one; either way returns a clone of
     /// the stored value, and the value that was not stored.
-    pub(crate) fn get_or_insert(&self, id: u64, value: V) -> (V, Option<V>, bool)
+    pub(crate) fn get_or_insert(&self, key: usize, value: V) -> (V, Option<V>, bool)
     where
         V: Clone,
     {
-        let guard = self.lock(id);
+        let guard = self.lock(key);
         let shard = guard.shard;
-        let (stored, unused, inserted) = match guard.map().entry(id) {
+        let (stored, unused, inserted) = match guard.map().entry(key) {
             std::collections::hash_map::Entry::Occupied(entry) => {
                 (entry.into_mut(), Some(value), false)
             }
@@ -143,16 +146,16 @@ impl<V: Send + 'static> Table<V> {
 }
 
 impl<V: Send> Evict for Table<V> {
-    fn evict(&self, id: u64) {
-        let shard = self.shard(id);
+    fn evict(&self, key: usize) {
+        let shard = self.shard(key);
         let mut spins = 0u32;
         loop {
             if shard.lock.try_lock() {
-                let value = Guard { shard }.map().remove(&id);
+                let value = Guard { shard }.map().remove(&key);
                 drop(value);
                 return;
             }
-            if shard.busy.load(Acquire) != 0 {
+            if shard.busy.load(Acquire) {
                 break; // user code holds the lock: do not wait for it
             }
             // A short call (no user code) holds the lock: it is soon done.
@@ -163,7 +166,7 @@ impl<V: Send> Evict for Table<V> {
                 core::hint::spin_loop();
             }
         }
-        lock(&shard.pending).push(id);
+        lock(&shard.pending).push(key);
         match shard.lock.lock_or_hand_over() {
             HandOver::Handed => {}
             // The holder let go meanwhile: do the pending work here.
@@ -196,11 +199,11 @@ impl<V> Guard<'_, V> {
 }
 
 impl<V> Guard<'_, V> {
-    /// Removes the entries of the ids handed in, into `evicted`.
+    /// Removes the entries of the keys handed in, into `evicted`.
     fn evict_pending(&self, evicted: &mut Vec<V>) {
         let pending = core::mem::take(&mut *lock(&self.shard.pending));
         let map = self.map();
-        evicted.extend(pending.into_iter().filter_map(|id| map.remove(&id)));
+        evicted.extend(pending.into_iter().filter_map(|key| map.remove(&key)));
     }
 }
 
@@ -225,13 +228,8 @@ struct Frame {
 
 thread_local! {
     /// The innermost live `Frame` of this thread (a list through
-    /// `Frame::outer`); the address of this thread-local is also the thread's
-    /// token in `Shard::busy`.
+    /// `Frame::outer`).
     static FRAMES: Cell<*const Frame> = const { Cell::new(ptr::null()) };
-}
-
-fn thread_token() -> usize {
-    FRAMES.with(|frames| ptr::from_ref(frames) as usize)
 }
 
 impl Frame {
@@ -243,8 +241,9 @@ impl Frame {
     }
 
     /// Links the frame in and marks `busy` until the result is dropped.
-    fn enter<'a>(&'a self, busy: &'a AtomicUsize) -> InUserCode<'a> {
-        busy.store(thread_token(), Release);
+    #[inline]
+    fn enter<'a>(&'a self, busy: &'a AtomicBool) -> InUserCode<'a> {
+        busy.store(true, Release);
         self.outer.set(FRAMES.with(|frames| frames.replace(self)));
         InUserCode { frame: self, busy }
     }
@@ -252,16 +251,18 @@ impl Frame {
 
 struct InUserCode<'a> {
     frame: &'a Frame,
-    busy: &'a AtomicUsize,
+    busy: &'a AtomicBool,
 }
 
 impl Drop for InUserCode<'_> {
+    #[inline]
     fn drop(&mut self) {
         FRAMES.with(|frames| frames.set(self.frame.outer.get()));
-        self.busy.store(0, Release);
+        self.busy.store(false, Release);
     }
 }
 
+#[inline]
 fn check_not_reentrant(table: *const ()) {
     let mut frame = FRAMES.with(Cell::get);
     while !frame.is_null() {
@@ -291,22 +292,28 @@ fn drop_all<I: Iterator>(items: I) {
     rest.0.by_ref().for_each(drop);
 }
 
-/// Hashes the `u64` ids: a folded multiply, which spreads consecutive ids over
-/// all bits.
-#[derive(Default)]
-struct IdHasher(u64);
+/// Spreads a key (an address: aligned, and close to its neighbours) over all
+/// 64 bits: a folded multiply.
+#[inline]
+fn mix(key: usize) -> u64 {
+    let product = u128::from(key as u64) * 0x9E37_79B9_7F4A_7C15;
+    #[allow(clippy::cast_possible_truncation)] // folding the halves
+    let folded = (product as u64) ^ ((product >> 64) as u64);
+    folded
+}
 
-impl Hasher for IdHasher {
+/// Hashes the keys of a shard's map with [`mix`].
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
     fn write(&mut self, _: &[u8]) {
-        unreachable!("ids are hashed with `write_u64`")
+        unreachable!("keys are hashed with `write_usize`")
     }
 
     #[inline]
-    fn write_u64(&mut self, id: u64) {
-        let product = u128::from(id) * 0x9E37_79B9_7F4A_7C15;
-        #[allow(clippy::cast_possible_truncation)] // folding the halves
-        let folded = (product as u64) ^ ((product >> 64) as u64);
-        self.0 = folded;
+    fn write_usize(&mut self, key: usize) {
+        self.0 = mix(key);
     }
 
     #[inline]
