@@ -8,6 +8,7 @@ use crate::release::{self, Node};
 use crate::sync::{
     AtomicPtr,
     Ordering::{AcqRel, Acquire},
+    unshared,
 };
 
 /// The identity of one instance: the field that makes a struct usable as a
@@ -59,21 +60,23 @@ pub struct Anchor {
 }
 
 impl Anchor {
-    /// A fresh identity with nothing attached. Allocates nothing.
-    ///
-    /// ```
-    /// use weakattach::{Anchor, WeakSet};
-    ///
-    /// static SEEN: WeakSet<Anchor> = WeakSet::new();
-    /// let a = Anchor::new();
-    /// assert!(SEEN.insert(&a));
-    /// assert!(SEEN.contains(&a));
-    /// assert!(!SEEN.contains(&Anchor::new()));
-    /// ```
-    #[must_use]
-    pub const fn new() -> Anchor {
-        Anchor {
-            node: AtomicPtr::new(ptr::null_mut()),
+    const_fn! {
+        /// A fresh identity with nothing attached. Allocates nothing.
+        ///
+        /// ```
+        /// use weakattach::{Anchor, WeakSet};
+        ///
+        /// static SEEN: WeakSet<Anchor> = WeakSet::new();
+        /// let a = Anchor::new();
+        /// assert!(SEEN.insert(&a));
+        /// assert!(SEEN.contains(&a));
+        /// assert!(!SEEN.contains(&Anchor::new()));
+        /// ```
+        #[must_use]
+        pub const fn new() -> Anchor {
+            Anchor {
+                node: AtomicPtr::new(ptr::null_mut()),
+            }
         }
     }
 
@@ -122,7 +125,7 @@ impl Anchor {
 
 impl Drop for Anchor {
     fn drop(&mut self) {
-        let node = *self.node.get_mut();
+        let node = unshared(&mut self.node);
         if !node.is_null() {
             // SAFETY: the node is owned by this anchor (see the field's
             // invariant) and `&mut self` proves that nothing borrows it any
@@ -134,6 +137,18 @@ impl Drop for Anchor {
 
 impl Default for Anchor {
     /// Same as [`Anchor::new`].
+    ///
+    /// ```
+    /// use weakattach::{Anchor, WeakKey};
+    ///
+    /// #[derive(WeakKey, Default)]
+    /// struct Session {
+    ///     user: String,
+    ///     anchor: Anchor,
+    /// }
+    /// let session = Session::default();
+    /// # let _ = &session.user;
+    /// ```
     fn default() -> Self {
         Anchor::new()
     }
@@ -141,6 +156,15 @@ impl Default for Anchor {
 
 impl Clone for Anchor {
     /// A new identity, with nothing attached.
+    ///
+    /// ```
+    /// use weakattach::{Anchor, WeakSet};
+    ///
+    /// let seen = WeakSet::new();
+    /// let a = Anchor::new();
+    /// seen.insert(&a);
+    /// assert!(!seen.contains(&a.clone()));
+    /// ```
     fn clone(&self) -> Self {
         Anchor::new()
     }

@@ -30,17 +30,19 @@ pub struct Keyed<T> {
 }
 
 impl<T> Keyed<T> {
-    /// Wraps `value` in a fresh identity. Allocates nothing.
-    ///
-    /// ```
-    /// # use weakattach::Keyed;
-    /// static ROOT: Keyed<&str> = Keyed::new("/");
-    /// assert_eq!(*ROOT, "/");
-    /// ```
-    pub const fn new(value: T) -> Self {
-        Keyed {
-            anchor: Anchor::new(),
-            value,
+    const_fn! {
+        /// Wraps `value` in a fresh identity. Allocates nothing.
+        ///
+        /// ```
+        /// # use weakattach::Keyed;
+        /// static ROOT: Keyed<&str> = Keyed::new("/");
+        /// assert_eq!(*ROOT, "/");
+        /// ```
+        pub const fn new(value: T) -> Self {
+            Keyed {
+                anchor: Anchor::new(),
+                value,
+            }
         }
     }
 
@@ -81,6 +83,13 @@ impl<T> DerefMut for Keyed<T> {
 
 impl<T> From<T> for Keyed<T> {
     /// Same as [`Keyed::new`].
+    ///
+    /// ```
+    /// use weakattach::Keyed;
+    ///
+    /// let name: Keyed<String> = String::from("Ann").into();
+    /// assert_eq!(name.len(), 3);
+    /// ```
     fn from(value: T) -> Self {
         Keyed::new(value)
     }
@@ -88,6 +97,17 @@ impl<T> From<T> for Keyed<T> {
 
 impl<T: Clone> Clone for Keyed<T> {
     /// A clone of the value, with a new identity.
+    ///
+    /// ```
+    /// use weakattach::{Keyed, WeakMap};
+    ///
+    /// let tags = WeakMap::new();
+    /// let a = Keyed::new(1);
+    /// tags.insert(&a, "first");
+    /// let b = a.clone();
+    /// assert_eq!(a, b); // the same value ...
+    /// assert_eq!(tags.get(&b), None); // ... another identity
+    /// ```
     fn clone(&self) -> Self {
         Keyed::new(self.value.clone())
     }

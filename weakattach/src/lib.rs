@@ -85,6 +85,9 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[macro_use]
+mod sync;
+
 mod anchor;
 mod keyed;
 mod lock;
@@ -92,7 +95,6 @@ mod map;
 mod release;
 mod set;
 mod side;
-mod sync;
 mod table;
 
 pub use crate::anchor::{Anchor, WeakKey};

@@ -9,7 +9,7 @@
 //!
 //! Waiters spin briefly, then park on a condition variable (`PARKED`).
 
-use crate::sync::{AtomicU8, lock, yield_now};
+use crate::sync::{AtomicU8, lock, spin_loop, yield_now};
 use crate::sync::{
     Condvar, Mutex,
     Ordering::{AcqRel, Acquire, Relaxed, Release},
@@ -80,7 +80,7 @@ impl ShardLock {
                 if spins % 8 == 0 {
                     yield_now();
                 } else {
-                    core::hint::spin_loop();
+                    spin_loop();
                 }
                 continue;
             }

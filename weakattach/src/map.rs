@@ -39,6 +39,34 @@ use crate::table::{LazyTable, Table};
 /// drop(john); // and the count is gone with him
 /// ```
 ///
+/// A table of `dyn Trait` keys (`Trait: WeakKey`) takes any instance, of any
+/// lifetime:
+///
+/// ```
+/// use weakattach::{Anchor, WeakKey, WeakMap};
+///
+/// trait Shape: WeakKey {}
+///
+/// #[derive(WeakKey)]
+/// struct Circle<'a> {
+///     name: &'a str,
+///     anchor: Anchor,
+/// }
+/// impl Shape for Circle<'_> {}
+///
+/// static AREAS: WeakMap<dyn Shape, f64> = WeakMap::new();
+///
+/// fn remember(shape: &dyn Shape, area: f64) {
+///     AREAS.insert(shape, area);
+/// }
+///
+/// let name = String::from("unit");
+/// let circle = Circle { name: &name, anchor: Anchor::new() };
+/// remember(&circle, 3.14);
+/// assert_eq!(AREAS.get(&circle), Some(3.14));
+/// # let _ = circle.name;
+/// ```
+///
 /// # Smart pointers
 ///
 /// A table of `Dog`s accepts `&Rc<Dog>`, `&Box<Dog>` or `&Arc<Dog>` by deref
@@ -62,11 +90,16 @@ use crate::table::{LazyTable, Table};
 /// and the cloning getters run user code (the closure, `V::clone`) with the
 /// key's shard locked: another thread's call on that shard waits meanwhile,
 /// exactly as with a `Mutex`, so a closure that blocks on another thread can
-/// deadlock. Calls on *other* tables from inside the closure are fine. A call
-/// on the *same* table from code it runs panics with a message that says so;
-/// it never hangs. A key dropped while its shard is busy does not wait: its
-/// value is dropped by the busy call, on its thread, as soon as the user code
-/// returns.
+/// deadlock. Calls on *other* tables from inside the closure work; as with
+/// nested `Mutex`es, two threads that nest the same two tables in opposite
+/// orders can deadlock each other, so nest tables in one order. A call on the
+/// *same* table from code it runs panics with a message that says so; it
+/// never hangs.
+///
+/// A key dropped while its shard is busy does not wait: its value is dropped
+/// by the busy call, on its thread, as soon as the user code returns. If that
+/// value's `Drop` panics, the panic comes out of the busy call, not out of the
+/// key's drop.
 pub struct WeakMap<K: ?Sized + WeakKey, V> {
     table: LazyTable<V>,
     /// Keys are only borrowed; values are owned. `Send` and `Sync` are
@@ -75,8 +108,10 @@ pub struct WeakMap<K: ?Sized + WeakKey, V> {
     _marker: PhantomData<(KeyMarker<K>, *const V)>,
 }
 
-/// Keys are only ever borrowed by a map.
-type KeyMarker<K> = fn(&K);
+/// Keys are only ever borrowed by a map, never stored, so a map may be
+/// covariant in its key type: a `WeakMap<dyn Trait, V>` (`dyn Trait +
+/// 'static`) also takes `&(dyn Trait + 'a)` keys.
+type KeyMarker<K> = fn() -> *const K;
 
 // SAFETY: a map gives access to its values only under the lock of their
 // shard, to one thread at a time, and moves them to whichever thread drops
@@ -87,22 +122,24 @@ unsafe impl<K: ?Sized + WeakKey, V: Send> Send for WeakMap<K, V> {}
 unsafe impl<K: ?Sized + WeakKey, V: Send> Sync for WeakMap<K, V> {}
 
 impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
-    /// An empty map. `const`, so it can initialise a `static`; allocates
-    /// nothing until the first insert.
-    ///
-    /// ```
-    /// use weakattach::{Keyed, WeakMap};
-    ///
-    /// static LABELS: WeakMap<Keyed<u32>, String> = WeakMap::new();
-    /// let n = Keyed::new(7);
-    /// LABELS.insert(&n, "seven".to_owned());
-    /// assert_eq!(LABELS.get(&n).as_deref(), Some("seven"));
-    /// ```
-    #[must_use]
-    pub const fn new() -> Self {
-        WeakMap {
-            table: LazyTable::new(),
-            _marker: PhantomData,
+    const_fn! {
+        /// An empty map. `const`, so it can initialise a `static`; allocates
+        /// nothing until the first insert.
+        ///
+        /// ```
+        /// use weakattach::{Keyed, WeakMap};
+        ///
+        /// static LABELS: WeakMap<Keyed<u32>, String> = WeakMap::new();
+        /// let n = Keyed::new(7);
+        /// LABELS.insert(&n, "seven".to_owned());
+        /// assert_eq!(LABELS.get(&n).as_deref(), Some("seven"));
+        /// ```
+        #[must_use]
+        pub const fn new() -> Self {
+            WeakMap {
+                table: LazyTable::new(),
+                _marker: PhantomData,
+            }
         }
     }
 }
@@ -240,11 +277,9 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     {
         let node = key.anchor().node();
         let table = self.table.get_or_make();
-        let (stored, unused, inserted) = table.get_or_insert(node.key(), value);
-        if inserted {
-            Table::register(&table, node);
-        }
-        drop(unused);
+        let mut slot = Some(value);
+        let stored = Table::get_or_insert(&table, node, &mut slot);
+        drop(slot); // an unused value, dropped with no lock held
         stored
     }
 
@@ -319,6 +354,12 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
 
 impl<K: ?Sized + WeakKey, V> Default for WeakMap<K, V> {
     /// An empty map, as [`WeakMap::new`].
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// let map: WeakMap<Anchor, u8> = WeakMap::default();
+    /// assert!(!map.contains_key(&Anchor::new()));
+    /// ```
     fn default() -> Self {
         WeakMap::new()
     }

@@ -13,10 +13,11 @@
 use core::cell::Cell;
 use core::ptr;
 
-use crate::sync::{AtomicPtr, AtomicU64, Mutex, Ordering::Relaxed, Weak, lock};
+use crate::sync::{AtomicPtr, Mutex, Ordering::Relaxed, Weak, lock};
 
-/// Ids are handed out once; 2^64 of them do not run out.
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+/// Ids are handed out once; 2^64 of them do not run out. (Always std's
+/// atomic: ids only name identities, and loom need not model them.)
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// A table, seen from a key that is being released.
 pub(crate) trait Evict: Send + Sync {
@@ -40,9 +41,9 @@ pub(crate) trait Evict: Send + Sync {
 /// [`key`]: Node::key
 pub(crate) struct Node {
     id: u64,
-    /// Every table that may hold an entry for `id`: each table that gained
-    /// an entry for it registered here (once). Entries of tables that are gone
-    /// are pruned as the list grows.
+    /// Every table that may hold an entry for this key: each table that
+    /// gained an entry for it registered here (once). Tables that are gone are
+    /// pruned at each registration.
     tables: Mutex<Vec<Weak<dyn Evict>>>,
     /// The link of the release queue; only the releasing thread touches it.
     next: AtomicPtr<Node>,
@@ -72,13 +73,12 @@ impl Node {
     /// recorded.
     pub(crate) fn register(&self, table: *const (), weak: impl FnOnce() -> Weak<dyn Evict>) {
         let mut tables = lock(&self.tables);
-        if tables.iter().any(|t| t.as_ptr().cast::<()>() == table) {
-            return;
+        // Tables that are gone are forgotten here, so that a long-lived key
+        // does not keep the remains of every table it ever joined.
+        tables.retain(|t| t.strong_count() > 0);
+        if !tables.iter().any(|t| t.as_ptr().cast::<()>() == table) {
+            tables.push(weak());
         }
-        if tables.len() == tables.capacity() {
-            tables.retain(|t| t.strong_count() > 0);
-        }
-        tables.push(weak());
     }
 
     /// The next table to evict from, taken out of the list.
@@ -100,9 +100,10 @@ struct Queue {
     head: Cell<*mut Node>,
 }
 
-thread_local! {
-    static QUEUE: Queue = const {
-        Queue { running: Cell::new(false), head: Cell::new(ptr::null_mut()) }
+thread_local_const! {
+    static QUEUE: Queue = Queue {
+        running: Cell::new(false),
+        head: Cell::new(ptr::null_mut()),
     };
 }
 

@@ -32,17 +32,19 @@ pub struct WeakSet<K: ?Sized + WeakKey> {
 }
 
 impl<K: ?Sized + WeakKey> WeakSet<K> {
-    /// An empty set; `const`, and allocates nothing until the first insert.
-    ///
-    /// ```
-    /// use weakattach::{Anchor, WeakSet};
-    /// static SEEN: WeakSet<Anchor> = WeakSet::new();
-    /// # assert!(!SEEN.contains(&Anchor::new()));
-    /// ```
-    #[must_use]
-    pub const fn new() -> Self {
-        WeakSet {
-            map: WeakMap::new(),
+    const_fn! {
+        /// An empty set; `const`, and allocates nothing until the first insert.
+        ///
+        /// ```
+        /// use weakattach::{Anchor, WeakSet};
+        /// static SEEN: WeakSet<Anchor> = WeakSet::new();
+        /// # assert!(!SEEN.contains(&Anchor::new()));
+        /// ```
+        #[must_use]
+        pub const fn new() -> Self {
+            WeakSet {
+                map: WeakMap::new(),
+            }
         }
     }
 
@@ -104,6 +106,12 @@ impl<K: ?Sized + WeakKey> WeakSet<K> {
 
 impl<K: ?Sized + WeakKey> Default for WeakSet<K> {
     /// An empty set, as [`WeakSet::new`].
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakSet};
+    /// let set: WeakSet<Anchor> = WeakSet::default();
+    /// assert!(!set.contains(&Anchor::new()));
+    /// ```
     fn default() -> Self {
         WeakSet::new()
     }

@@ -184,6 +184,17 @@ impl<'a, K: ?Sized + WeakKey, V> Side<'a, K, V> {
 }
 
 impl<K: ?Sized + WeakKey, V> Clone for Side<'_, K, V> {
+    /// A copy: both handles name the same slot.
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// let table = WeakMap::new();
+    /// let key = Anchor::new();
+    /// let a = table.side(&key);
+    /// let b = a;
+    /// a.set(1);
+    /// assert_eq!(b.get(), Some(1));
+    /// ```
     fn clone(&self) -> Self {
         *self
     }

@@ -14,17 +14,18 @@ use core::cell::{Cell, UnsafeCell};
 use core::hash::{BuildHasherDefault, Hasher};
 use core::ptr;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use crate::lock::{HandOver, ShardLock, Unlock};
 use crate::release::{Evict, Node};
 use crate::sync::{
     Arc, AtomicBool, AtomicPtr, Mutex,
     Ordering::{AcqRel, Acquire, Release},
-    Weak, lock, yield_now,
+    Weak, lock, spin_loop, unshared, yield_now,
 };
 
-/// A power of two.
-const SHARDS: usize = 16;
+/// A power of two. One under loom, so that its models meet the busy shard.
+const SHARDS: usize = if cfg!(loom) { 1 } else { 16 };
 
 type Map<V> = HashMap<usize, V, BuildHasherDefault<KeyHasher>>;
 
@@ -65,7 +66,9 @@ impl<V> Table<V> {
     fn shard(&self, key: usize) -> &Shard<V> {
         // Bits the shard's own hash map does not use for its buckets (low
         // bits) nor for its tags (the top seven).
-        &self.shards[(mix(key) >> 32) as usize % SHARDS]
+        #[allow(clippy::modulo_one)] // one shard under loom
+        let shard = (mix(key) >> 32) as usize % SHARDS;
+        &self.shards[shard]
     }
 
     /// Locks the shard of `key` for a call made through the table's handle.
@@ -101,25 +104,6 @@ impl<V> Table<V> {
         Some(f(value))
     }
 
-    /// Inserts `value` unless `key` has one; either way returns a clone of
-    /// the stored value, and the value that was not stored.
-    pub(crate) fn get_or_insert(&self, key: usize, value: V) -> (V, Option<V>, bool)
-    where
-        V: Clone,
-    {
-        let guard = self.lock(key);
-        let shard = guard.shard;
-        let (stored, unused, inserted) = match guard.map().entry(key) {
-            std::collections::hash_map::Entry::Occupied(entry) => {
-                (entry.into_mut(), Some(value), false)
-            }
-            std::collections::hash_map::Entry::Vacant(entry) => (entry.insert(value), None, true),
-        };
-        let frame = Frame::new(self.addr());
-        let _busy = frame.enter(&shard.busy);
-        (stored.clone(), unused, inserted)
-    }
-
     /// Takes every value out, then drops them with no lock held. A panicking
     /// drop does not stop the others (a second panic aborts, as in `Vec`).
     pub(crate) fn clear(&self) {
@@ -136,12 +120,37 @@ impl<V> Table<V> {
 
 impl<V: Send + 'static> Table<V> {
     /// Records this table in `node`, the node of a key that just gained an
-    /// entry here. `this` must point to the `Table` inside `arc`'s allocation.
+    /// entry here, before any user code runs: from then on the key's release
+    /// finds the entry, whatever happens next.
     pub(crate) fn register(this: &Arc<Self>, node: &Node) {
         node.register(Arc::as_ptr(this).cast(), || {
             let weak: Weak<dyn Evict> = Arc::downgrade(this) as Weak<dyn Evict>;
             weak
         });
+    }
+
+    /// A clone of the value of `node`'s key, storing the value in `slot`
+    /// first if there is none. An unused value stays in `slot`, for the caller
+    /// to drop once the shard is unlocked (also if `V::clone` panics).
+    pub(crate) fn get_or_insert(this: &Arc<Self>, node: &Node, slot: &mut Option<V>) -> V
+    where
+        V: Clone,
+    {
+        let key = node.key();
+        let guard = this.lock(key);
+        let stored = match guard.map().entry(key) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                let stored = entry.insert(slot.take().expect("`slot` holds the value to store"));
+                // `node.tables` is never held while a shard is locked, so
+                // taking it under the shard lock cannot deadlock.
+                Self::register(this, node);
+                stored
+            }
+        };
+        let frame = Frame::new(this.addr());
+        let _busy = frame.enter(&guard.shard.busy);
+        stored.clone()
     }
 }
 
@@ -163,7 +172,7 @@ impl<V: Send> Evict for Table<V> {
             if spins % 16 == 0 {
                 yield_now();
             } else {
-                core::hint::spin_loop();
+                spin_loop();
             }
         }
         lock(&shard.pending).push(key);
@@ -226,10 +235,10 @@ struct Frame {
     outer: Cell<*const Frame>,
 }
 
-thread_local! {
+thread_local_const! {
     /// The innermost live `Frame` of this thread (a list through
     /// `Frame::outer`).
-    static FRAMES: Cell<*const Frame> = const { Cell::new(ptr::null()) };
+    static FRAMES: Cell<*const Frame> = Cell::new(ptr::null());
 }
 
 impl Frame {
@@ -331,9 +340,11 @@ pub(crate) struct LazyTable<V> {
 }
 
 impl<V> LazyTable<V> {
-    pub(crate) const fn new() -> Self {
-        LazyTable {
-            ptr: AtomicPtr::new(ptr::null_mut()),
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            LazyTable {
+                ptr: AtomicPtr::new(ptr::null_mut()),
+            }
         }
     }
 
@@ -377,7 +388,7 @@ impl<V> LazyTable<V> {
 
 impl<V> Drop for LazyTable<V> {
     fn drop(&mut self) {
-        let table = *self.ptr.get_mut();
+        let table = unshared(&mut self.ptr);
         if !table.is_null() {
             // SAFETY: as in `get_or_make`; this gives our strong count back.
             let table = unsafe { Arc::from_raw(table) };

@@ -1,6 +1,8 @@
 //! The runtime's own tests: small enough to run under Miri, which checks the
 //! unsafe code (the anchor's node, the release queue, the shard lock and the
-//! lazily made tables) for undefined behaviour while they run.
+//! lazily made tables) for undefined behaviour while they run. (The loom
+//! models are in `loom.rs`; a loom build has no `static` tables.)
+#![cfg(not(loom))]
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -259,4 +261,80 @@ fn a_key_held_by_a_thread_local_is_released_at_thread_exit() {
     .join()
     .unwrap();
     assert_eq!(drops.load(SeqCst), 1);
+}
+
+/// A value whose `clone` panics; it counts its drop.
+struct CloneBomb(#[allow(dead_code)] Counted);
+
+impl Clone for CloneBomb {
+    fn clone(&self) -> Self {
+        panic!("clone bomb");
+    }
+}
+
+/// The value is stored before `clone` runs; if `clone` panics, the key must
+/// still release it when it dies.
+#[test]
+fn a_value_stored_by_get_or_insert_is_released_even_if_its_clone_panics() {
+    let drops = counter();
+    let map = WeakMap::new();
+    let key = Anchor::new();
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        map.get_or_insert(&key, CloneBomb(Counted(drops.clone())))
+    }));
+    assert!(outcome.is_err());
+    assert!(map.contains_key(&key));
+    drop(key);
+    assert_eq!(drops.load(SeqCst), 1);
+}
+
+/// The value `get_or_insert` did not store is dropped with no lock held, even
+/// when the clone of the stored value panics: its `Drop` may use the table,
+/// and may release keys that have values in it.
+#[test]
+fn an_unused_value_is_dropped_outside_the_lock_even_if_clone_panics() {
+    static TABLE: WeakMap<Anchor, Visitor> = WeakMap::new();
+    /// Uses `TABLE` and releases `owned` when dropped.
+    struct Visitor {
+        owned: Option<Anchor>,
+        drops: Arc<AtomicUsize>,
+    }
+    impl Clone for Visitor {
+        fn clone(&self) -> Self {
+            panic!("clone bomb");
+        }
+    }
+    impl Drop for Visitor {
+        fn drop(&mut self) {
+            if let Some(owned) = self.owned.take() {
+                assert!(TABLE.contains_key(&owned));
+                drop(owned);
+            }
+            self.drops.fetch_add(1, SeqCst);
+        }
+    }
+    within_deadline(|| {
+        let drops = counter();
+        let visitor = |owned| Visitor {
+            owned,
+            drops: drops.clone(),
+        };
+        let key = Anchor::new();
+        TABLE.insert(&key, visitor(None));
+        // Keys in every shard, so one shares the shard of `key`.
+        let owned: Vec<Anchor> = (0..64).map(|_| Anchor::new()).collect();
+        for key in &owned {
+            TABLE.insert(key, visitor(None));
+        }
+        for owned in owned {
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                TABLE.get_or_insert(&key, visitor(Some(owned)))
+            }));
+            assert!(outcome.is_err());
+        }
+        // Each unused visitor and each owned key's value were dropped.
+        assert_eq!(drops.load(SeqCst), 2 * 64);
+        drop(key);
+        assert_eq!(drops.load(SeqCst), 2 * 64 + 1);
+    });
 }
