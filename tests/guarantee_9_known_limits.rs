@@ -128,3 +128,32 @@ fn forgetting_a_key_leaks_its_entries_and_nothing_worse() {
         assert_eq!(others.dropped(), 201);
     });
 }
+
+/// A key in a `static` is never dropped, so its entries stay as long as their
+/// tables do: a table that is dropped or cleared still drops them, and a
+/// `static` table keeps them for the life of the process, as a `static`
+/// `HashMap` would.
+#[test]
+fn a_key_leaked_into_a_static_keeps_its_entries_until_their_table_goes() {
+    static FOREVER: Anchor = Anchor::new();
+    static EVERLASTING: WeakMap<Anchor, &str> = WeakMap::new();
+    within_deadline("a key in a static", || {
+        let drops = Counter::new();
+        let table = WeakMap::new();
+        table.insert(&FOREVER, drops.value());
+        let cleared = WeakMap::new();
+        cleared.insert(&FOREVER, drops.value());
+        EVERLASTING.insert(&FOREVER, "kept");
+
+        cleared.clear();
+        assert_eq!(drops.dropped(), 1, "`clear` drops the static key's value");
+        drop(table);
+        assert_eq!(drops.dropped(), 2, "dropping the table drops it too");
+        // The static key still works, and can be attached again.
+        cleared.insert(&FOREVER, drops.value());
+        assert!(cleared.contains_key(&FOREVER));
+        drop(cleared);
+        assert_eq!(drops.dropped(), 3);
+        assert_eq!(EVERLASTING.get(&FOREVER), Some("kept"));
+    });
+}
