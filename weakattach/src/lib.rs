@@ -90,8 +90,10 @@ mod sync;
 
 mod anchor;
 mod keyed;
+mod lazy;
 mod lock;
 mod map;
+mod reentrancy;
 mod release;
 mod set;
 mod side;

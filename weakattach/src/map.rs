@@ -4,8 +4,9 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use crate::WeakKey;
+use crate::lazy::LazyTable;
 use crate::side::Side;
-use crate::table::{LazyTable, Table};
+use crate::table::Table;
 
 /// A map from instances to values that does not keep its keys alive: when a
 /// key is dropped, its value is dropped with it, at once.

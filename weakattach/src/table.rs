@@ -10,19 +10,16 @@
 //!   the eviction to the holder through [`ShardLock`], and the holder performs
 //!   it before it unlocks.
 
-use core::cell::{Cell, UnsafeCell};
+use core::cell::UnsafeCell;
 use core::hash::{BuildHasherDefault, Hasher};
 use core::ptr;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use crate::lock::{HandOver, ShardLock, Unlock};
+use crate::reentrancy::{Frame, check_not_reentrant};
 use crate::release::{Evict, Node};
-use crate::sync::{
-    Arc, AtomicBool, AtomicPtr, Mutex,
-    Ordering::{AcqRel, Acquire, Release},
-    Weak, lock, spin_loop, unshared, yield_now,
-};
+use crate::sync::{Arc, AtomicBool, Mutex, Ordering::Acquire, Weak, lock, spin_loop, yield_now};
 
 /// A power of two. One under loom, so that its models meet the busy shard.
 const SHARDS: usize = if cfg!(loom) { 1 } else { 16 };
@@ -226,68 +223,6 @@ impl<V> Drop for Guard<'_, V> {
     }
 }
 
-/// A call's record that it is running user code of a table: it marks the
-/// shard busy, and it is linked into the thread's list of such records, so
-/// that a call on the same table from that code panics instead of
-/// deadlocking. It lives on the stack of the call that runs the user code.
-struct Frame {
-    table: *const (),
-    outer: Cell<*const Frame>,
-}
-
-thread_local_const! {
-    /// The innermost live `Frame` of this thread (a list through
-    /// `Frame::outer`).
-    static FRAMES: Cell<*const Frame> = Cell::new(ptr::null());
-}
-
-impl Frame {
-    fn new(table: *const ()) -> Self {
-        Frame {
-            table,
-            outer: Cell::new(ptr::null()),
-        }
-    }
-
-    /// Links the frame in and marks `busy` until the result is dropped.
-    #[inline]
-    fn enter<'a>(&'a self, busy: &'a AtomicBool) -> InUserCode<'a> {
-        busy.store(true, Release);
-        self.outer.set(FRAMES.with(|frames| frames.replace(self)));
-        InUserCode { frame: self, busy }
-    }
-}
-
-struct InUserCode<'a> {
-    frame: &'a Frame,
-    busy: &'a AtomicBool,
-}
-
-impl Drop for InUserCode<'_> {
-    #[inline]
-    fn drop(&mut self) {
-        FRAMES.with(|frames| frames.set(self.frame.outer.get()));
-        self.busy.store(false, Release);
-    }
-}
-
-#[inline]
-fn check_not_reentrant(table: *const ()) {
-    let mut frame = FRAMES.with(Cell::get);
-    while !frame.is_null() {
-        // SAFETY: a linked frame lives in a call that is still running on this
-        // thread, and its `InUserCode` unlinks it before the call returns.
-        let current = unsafe { &*frame };
-        assert!(
-            current.table != table,
-            "weakattach: a WeakMap or WeakSet was used from code it runs (a `with`/`with_mut` \
-             closure or a value's `Clone`) on the same table; finish the first call before \
-             making the next (for example read the value with `get` first)"
-        );
-        frame = current.outer.get();
-    }
-}
-
 /// Drops every item; if one panics, the rest are still dropped while the
 /// panic unwinds, as the elements of a `Vec` are.
 fn drop_all<I: Iterator>(items: I) {
@@ -328,84 +263,5 @@ impl Hasher for KeyHasher {
     #[inline]
     fn finish(&self) -> u64 {
         self.0
-    }
-}
-
-/// The lazily made table of a `WeakMap`, so that `WeakMap::new` is `const`
-/// and an unused map allocates nothing.
-pub(crate) struct LazyTable<V> {
-    /// Null, or a pointer from `Arc::into_raw` whose strong count this owns;
-    /// once set it never changes until `Drop`.
-    ptr: AtomicPtr<Table<V>>,
-}
-
-impl<V> LazyTable<V> {
-    const_fn! {
-        pub(crate) const fn new() -> Self {
-            LazyTable {
-                ptr: AtomicPtr::new(ptr::null_mut()),
-            }
-        }
-    }
-
-    #[inline]
-    pub(crate) fn get(&self) -> Option<&Table<V>> {
-        let table = self.ptr.load(Acquire);
-        // SAFETY: a non-null pointer is kept alive by our strong count.
-        (!table.is_null()).then(|| unsafe { &*table })
-    }
-
-    /// The table, made on first use; as an `Arc` borrowed from ours.
-    pub(crate) fn get_or_make(&self) -> ArcRef<'_, V> {
-        let mut table = self.ptr.load(Acquire);
-        if table.is_null() {
-            table = self.make();
-        }
-        // SAFETY: `table` came from `Arc::into_raw` and our strong count keeps
-        // it alive; `ManuallyDrop` keeps this copy from decrementing it.
-        ArcRef(
-            core::mem::ManuallyDrop::new(unsafe { Arc::from_raw(table) }),
-            core::marker::PhantomData,
-        )
-    }
-
-    #[cold]
-    fn make(&self) -> *mut Table<V> {
-        let fresh = Arc::into_raw(Arc::new(Table::new())).cast_mut();
-        match self
-            .ptr
-            .compare_exchange(ptr::null_mut(), fresh, AcqRel, Acquire)
-        {
-            Ok(_) => fresh,
-            Err(winner) => {
-                // SAFETY: `fresh` lost the race and was never shared.
-                drop(unsafe { Arc::from_raw(fresh) });
-                winner
-            }
-        }
-    }
-}
-
-impl<V> Drop for LazyTable<V> {
-    fn drop(&mut self) {
-        let table = unshared(&mut self.ptr);
-        if !table.is_null() {
-            // SAFETY: as in `get_or_make`; this gives our strong count back.
-            let table = unsafe { Arc::from_raw(table) };
-            table.clear();
-        }
-    }
-}
-
-/// An `Arc<Table<V>>` on loan from a [`LazyTable`].
-pub(crate) struct ArcRef<'a, V>(
-    core::mem::ManuallyDrop<Arc<Table<V>>>,
-    core::marker::PhantomData<&'a LazyTable<V>>,
-);
-
-impl<V> core::ops::Deref for ArcRef<'_, V> {
-    type Target = Arc<Table<V>>;
-    fn deref(&self) -> &Arc<Table<V>> {
-        &self.0
     }
 }
