@@ -77,6 +77,10 @@ impl Node {
         // does not keep the remains of every table it ever joined.
         tables.retain(|t| t.strong_count() > 0);
         if !tables.iter().any(|t| t.as_ptr().cast::<()>() == table) {
+            if tables.capacity() == 0 {
+                // Most keys join one table: start with room for one.
+                tables.reserve_exact(1);
+            }
             tables.push(weak());
         }
     }
