@@ -175,7 +175,7 @@ mod tests {
     #[test]
     fn excludes_and_wakes_parked_waiters() {
         let threads = 3;
-        let rounds = if cfg!(miri) { 50 } else { 20_000 };
+        let rounds = if cfg!(miri) { 50 } else { 2_000 };
         let counter = Arc::new(Counter {
             lock: ShardLock::new(),
             value: UnsafeCell::new(0),

@@ -44,7 +44,7 @@ pub(crate) struct Node {
     /// Every table that may hold an entry for this key: each table that
     /// gained an entry for it registered here (once). Tables that are gone are
     /// pruned at each registration.
-    tables: Mutex<Vec<Weak<dyn Evict>>>,
+    tables: Mutex<Tables>,
     /// The link of the release queue; only the releasing thread touches it.
     next: AtomicPtr<Node>,
 }
@@ -53,7 +53,10 @@ impl Node {
     pub(crate) fn new() -> Node {
         Node {
             id: NEXT_ID.fetch_add(1, Relaxed),
-            tables: Mutex::new(Vec::new()),
+            tables: Mutex::new(Tables {
+                first: None,
+                more: Vec::new(),
+            }),
             next: AtomicPtr::new(ptr::null_mut()),
         }
     }
@@ -73,25 +76,38 @@ impl Node {
     /// recorded.
     pub(crate) fn register(&self, table: *const (), weak: impl FnOnce() -> Weak<dyn Evict>) {
         let mut tables = lock(&self.tables);
+        let Tables { first, more } = &mut *tables;
         // Tables that are gone are forgotten here, so that a long-lived key
         // does not keep the remains of every table it ever joined.
-        tables.retain(|t| t.strong_count() > 0);
-        if !tables.iter().any(|t| t.as_ptr().cast::<()>() == table) {
-            if tables.capacity() == 0 {
-                // Most keys join one table: start with room for one.
-                tables.reserve_exact(1);
-            }
-            tables.push(weak());
+        more.retain(|t| t.strong_count() > 0);
+        if first.as_ref().is_some_and(|t| t.strong_count() == 0) {
+            *first = more.pop();
+        }
+        let known = |t: &Weak<dyn Evict>| t.as_ptr().cast::<()>() == table;
+        if first.as_ref().is_some_and(known) || more.iter().any(known) {
+            return;
+        }
+        match first {
+            None => *first = Some(weak()),
+            Some(_) => more.push(weak()),
         }
     }
 
     /// The next table to evict from, taken out of the list.
     fn pop_table(&mut self) -> Option<Weak<dyn Evict>> {
-        self.tables
+        let tables = self
+            .tables
             .get_mut()
-            .unwrap_or_else(crate::sync::PoisonError::into_inner)
-            .pop()
+            .unwrap_or_else(crate::sync::PoisonError::into_inner);
+        tables.more.pop().or_else(|| tables.first.take())
     }
+}
+
+/// The tables of a node: most keys join one table, which needs no
+/// allocation of its own.
+struct Tables {
+    first: Option<Weak<dyn Evict>>,
+    more: Vec<Weak<dyn Evict>>,
 }
 
 /// The release queue of one thread: the nodes whose releases are waiting for
