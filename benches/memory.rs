@@ -60,7 +60,11 @@ fn per_entry<T>(fill: impl FnOnce() -> T) -> f64 {
 
 fn main() {
     // Keys are made outside the measurement: only what attaching costs counts.
-    let keys: Vec<Key> = (0..KEYS).map(|_| Key { anchor: Anchor::new() }).collect();
+    let keys: Vec<Key> = (0..KEYS)
+        .map(|_| Key {
+            anchor: Anchor::new(),
+        })
+        .collect();
     let weakattach = per_entry(|| {
         let map: WeakMap<Key, u64> = WeakMap::new();
         for (i, key) in keys.iter().enumerate() {
@@ -70,7 +74,9 @@ fn main() {
     });
 
     let hashmap = per_entry(|| {
-        (0..KEYS as u64).map(|i| (i, i)).collect::<HashMap<u64, u64, FxBuildHasher>>()
+        (0..KEYS as u64)
+            .map(|i| (i, i))
+            .collect::<HashMap<u64, u64, FxBuildHasher>>()
     });
 
     let dogs: Vec<Rc<Dog>> = (0..KEYS).map(|_| Rc::new(Dog)).collect();
