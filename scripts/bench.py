@@ -26,7 +26,7 @@ PEERS = ["weakattach", "hashmap", "mutex_hashmap", "weak_table", "dashmap"]
 NAMES = {
     "weakattach": "weakattach",
     "hashmap": "HashMap + FxHash (the limit)",
-    "mutex_hashmap": "Mutex<HashMap>",
+    "mutex_hashmap": "`Mutex<HashMap>`",
     "weak_table": "weak-table",
     "dashmap": "dashmap",
 }
