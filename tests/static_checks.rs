@@ -141,12 +141,15 @@ const _: () = {
     static_assertions::assert_not_impl_any!(Keyed<u8>: Copy);
 };
 
-// Tables: thread-safe whenever their values can be sent (like a `Mutex`,
-// whatever the key type, since a table holds no key), never cloned, never
-// iterated.
+// Tables: `Send` whenever their values are, `Sync` when their values are
+// `Send + Sync` (like an `RwLock`, whatever the key type, since a table holds
+// no key), never cloned, never iterated.
 const _: () = {
     check::thread_safe!(WeakMap<Dog, u32>, WeakMap<Dog, String>, WeakMap<dyn Pet, u8>);
-    check::thread_safe!(WeakMap<Dog, Cell<u8>>, WeakMap<Keyed<Rc<u8>>, u8>);
+    check::thread_safe!(WeakMap<Keyed<Rc<u8>>, u8>);
+    // Lookups on two threads at once share `&V`: a `Cell` may not be shared.
+    static_assertions::assert_impl_all!(WeakMap<Dog, Cell<u8>>: Send);
+    static_assertions::assert_not_impl_any!(WeakMap<Dog, Cell<u8>>: Sync);
     check::thread_safe!(WeakSet<Dog>, WeakSet<dyn Pet>, WeakSet<Keyed<Rc<u8>>>);
     check::thread_bound!(WeakMap<Dog, Rc<u8>>, WeakMap<Dog, *const u8>);
     static_assertions::assert_impl_all!(WeakMap<Dog, u32>: Default, Debug, RefUnwindSafe);

@@ -114,13 +114,15 @@ pub struct WeakMap<K: ?Sized + WeakKey, V> {
 /// 'static`) also takes `&(dyn Trait + 'a)` keys.
 type KeyMarker<K> = fn() -> *const K;
 
-// SAFETY: a map gives access to its values only under the lock of their
-// shard, to one thread at a time, and moves them to whichever thread drops
-// a key or the map: the contract of `Mutex<V>`, which is `Send` and `Sync`
-// exactly when `V: Send`. The map holds no keys, so `K` does not matter.
+// SAFETY: a map moves its values to whichever thread drops a key or the
+// map, so sending or sharing it needs `V: Send`. Its lookups (`get`, `with`)
+// share `&V` with the threads that look up at the same time, so sharing it
+// also needs `V: Sync`; everything else reaches a value from one thread at a
+// time. That is the contract of `RwLock<V>`. The map holds no keys, so `K`
+// does not matter.
 unsafe impl<K: ?Sized + WeakKey, V: Send> Send for WeakMap<K, V> {}
 // SAFETY: as for `Send` above.
-unsafe impl<K: ?Sized + WeakKey, V: Send> Sync for WeakMap<K, V> {}
+unsafe impl<K: ?Sized + WeakKey, V: Send + Sync> Sync for WeakMap<K, V> {}
 
 impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     const_fn! {
@@ -182,6 +184,7 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     /// map.insert(&key, "value");
     /// assert_eq!(map.get(&key), Some("value"));
     /// ```
+    #[inline]
     pub fn get(&self, key: &K) -> Option<V>
     where
         V: Clone + Send + 'static,
@@ -199,6 +202,7 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     /// assert!(map.contains_key(&key));
     /// assert!(!map.contains_key(&Anchor::new()));
     /// ```
+    #[inline]
     pub fn contains_key(&self, key: &K) -> bool
     where
         V: Send + 'static,
@@ -237,11 +241,12 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     /// map.insert(&key, vec![1, 2, 3]);
     /// assert_eq!(map.with(&key, |v| v.len()), Some(3));
     /// ```
+    #[inline]
     pub fn with<R>(&self, key: &K, f: impl FnOnce(&V) -> R) -> Option<R>
     where
         V: Send + 'static,
     {
-        self.table.get()?.with(Self::key(key)?, |value| f(value))
+        self.table.get()?.with(Self::key(key)?, f)
     }
 
     /// Calls `f` with mutable access to the value attached to `key`, if any,
@@ -259,7 +264,7 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     where
         V: Send + 'static,
     {
-        self.table.get()?.with(Self::key(key)?, f)
+        self.table.get()?.with_mut(Self::key(key)?, f)
     }
 
     /// The value attached to `key`, attaching `value` first if there is none.

@@ -6,12 +6,10 @@
 use core::cell::Cell;
 use core::ptr;
 
-use crate::sync::{AtomicBool, Ordering::Release};
-
-/// A call's record that it is running user code of a table: it marks the
-/// shard busy, and it is linked into the thread's list of such records, so
-/// that a call on the same table from that code panics instead of
-/// deadlocking. It lives on the stack of the call that runs the user code.
+/// A call's record that it is running user code of a table, linked into the
+/// thread's list of such records, so that a call on the same table from that
+/// code panics instead of deadlocking. It lives on the stack of the call that
+/// runs the user code.
 pub(crate) struct Frame {
     table: *const (),
     outer: Cell<*const Frame>,
@@ -20,7 +18,7 @@ pub(crate) struct Frame {
 thread_local_const! {
     /// The innermost live `Frame` of this thread, and through `Frame::outer`
     /// the others: every frame in the list lives in a call that is still
-    /// running on this thread, and its `InUserCode` unlinks it before that
+    /// running on this thread, and its `Entered` unlinks it before that
     /// call returns, also when it unwinds.
     static FRAMES: Cell<*const Frame> = Cell::new(ptr::null());
 }
@@ -33,25 +31,22 @@ impl Frame {
         }
     }
 
-    /// Links the frame in and marks `busy` until the result is dropped.
+    /// Links the frame in until the result is dropped.
     #[inline]
-    pub(crate) fn enter<'a>(&'a self, busy: &'a AtomicBool) -> InUserCode<'a> {
-        busy.store(true, Release);
+    pub(crate) fn enter(&self) -> Entered<'_> {
         self.outer.set(FRAMES.with(|frames| frames.replace(self)));
-        InUserCode { frame: self, busy }
+        Entered { frame: self }
     }
 }
 
-pub(crate) struct InUserCode<'a> {
+pub(crate) struct Entered<'a> {
     frame: &'a Frame,
-    busy: &'a AtomicBool,
 }
 
-impl Drop for InUserCode<'_> {
+impl Drop for Entered<'_> {
     #[inline]
     fn drop(&mut self) {
         FRAMES.with(|frames| frames.set(self.frame.outer.get()));
-        self.busy.store(false, Release);
     }
 }
 

@@ -71,6 +71,7 @@ impl<K: ?Sized + WeakKey> WeakSet<K> {
     /// set.insert(&key);
     /// assert!(set.contains(&key));
     /// ```
+    #[inline]
     pub fn contains(&self, key: &K) -> bool {
         self.map.contains_key(key)
     }

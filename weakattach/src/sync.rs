@@ -7,7 +7,7 @@ pub(crate) use core::hint::spin_loop;
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
     Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak,
-    atomic::{AtomicBool, AtomicPtr, AtomicU8, Ordering},
+    atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering},
 };
 #[cfg(not(loom))]
 pub(crate) use std::thread::yield_now;
@@ -17,7 +17,7 @@ pub(crate) use loom::hint::spin_loop;
 #[cfg(loom)]
 pub(crate) use loom::sync::{
     Condvar, Mutex, MutexGuard,
-    atomic::{AtomicBool, AtomicPtr, AtomicU8, Ordering},
+    atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering},
 };
 #[cfg(loom)]
 pub(crate) use loom::thread::yield_now;
@@ -25,6 +25,75 @@ pub(crate) use loom::thread::yield_now;
 // models explore, so std's `Arc` stands in for them.
 #[cfg(loom)]
 pub(crate) use std::sync::{Arc, PoisonError, Weak};
+
+/// `UnsafeCell` whose accesses loom tracks: each pointer from `get` (shared)
+/// or `get_mut` (exclusive) counts as an access for as long as it lives, and
+/// loom fails a model in which two such accesses race. Outside loom they are
+/// plain pointers.
+#[cfg(loom)]
+pub(crate) use loom::cell::{MutPtr, UnsafeCell};
+
+#[cfg(not(loom))]
+pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
+
+#[cfg(not(loom))]
+impl<T> UnsafeCell<T> {
+    pub(crate) fn new(value: T) -> Self {
+        UnsafeCell(core::cell::UnsafeCell::new(value))
+    }
+
+    #[inline]
+    pub(crate) fn get(&self) -> ConstPtr<T> {
+        ConstPtr(self.0.get())
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&self) -> MutPtr<T> {
+        MutPtr(self.0.get())
+    }
+}
+
+#[cfg(not(loom))]
+pub(crate) struct ConstPtr<T>(*const T);
+
+#[cfg(not(loom))]
+impl<T> ConstPtr<T> {
+    /// # Safety
+    /// No exclusive access to the cell may overlap the returned borrow.
+    #[inline]
+    pub(crate) unsafe fn deref(&self) -> &T {
+        // SAFETY: the pointer comes from a live cell (the caller's borrow of
+        // it outlives `self`), and the caller rules out exclusive access.
+        unsafe { &*self.0 }
+    }
+}
+
+#[cfg(not(loom))]
+pub(crate) struct MutPtr<T>(*mut T);
+
+#[cfg(not(loom))]
+impl<T> MutPtr<T> {
+    /// # Safety
+    /// No other access to the cell may overlap the returned borrow.
+    #[inline]
+    #[allow(clippy::mut_from_ref)] // a raw pointer, as in loom
+    pub(crate) unsafe fn deref(&self) -> &mut T {
+        // SAFETY: as in `ConstPtr::deref`; the caller rules out any other
+        // access.
+        unsafe { &mut *self.0 }
+    }
+}
+
+/// Orders a `SeqCst` read-modify-write before the `SeqCst` load that
+/// follows it, as the C++ memory model already does (`SeqCst` operations
+/// have one total order), so it is nothing outside loom. loom treats `SeqCst`
+/// accesses as `AcqRel` and would report executions that cannot happen; a
+/// `SeqCst` fence, which it does model, gives its models the same order.
+#[inline]
+pub(crate) fn store_load_order() {
+    #[cfg(loom)]
+    loom::sync::atomic::fence(Ordering::SeqCst);
+}
 
 /// `const fn` normally; a plain `fn` under loom, whose atomics cannot be made
 /// in a constant (so a loom build has no `static` tables).

@@ -2,50 +2,65 @@
 //! keys (the addresses of the keys' nodes, see [`Node`]) to values, reached
 //! by the map's handle and by the nodes of the keys it holds.
 //!
+//! Each shard has a [`ShardLock`]. Lookups (`get`, `with`, `contains_key`)
+//! are its readers, and readers write nothing that another thread's readers
+//! touch, so threads that read one table do not slow each other down.
+//! `insert`, `remove`, `with_mut`, `clear` and evictions are writers.
+//!
 //! Rules that keep it deadlock-free:
-//! - a shard's lock is held while user code runs only inside `with`-style
-//!   calls (closures, `Clone`), and the shard's `busy` word says so;
-//! - a value is never dropped while a lock is held: it is taken out first;
-//! - a key's eviction never waits for user code: if the shard is busy it hands
-//!   the eviction to the holder through [`ShardLock`], and the holder performs
-//!   it before it unlocks.
+//! - user code runs in a shard only inside `with`-style calls (closures,
+//!   `Clone`): as a reader counted [`IN_USER_CODE`], or as a writer whose
+//!   shard is marked `busy`;
+//! - a value is never dropped while a shard is held: it is taken out first;
+//! - a key's eviction never waits for user code: if user code is in the
+//!   shard, the eviction is handed to the calls inside through [`ShardLock`],
+//!   and done before the last of them returns.
 
-use core::cell::UnsafeCell;
 use core::hash::{BuildHasherDefault, Hasher};
+use core::marker::PhantomData;
+use core::ops::{Deref, DerefMut};
 use core::ptr;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-use crate::lock::{HandOver, ShardLock, Unlock};
+use crate::lock::{
+    BRIEF, HandOver, IN_USER_CODE, Leave, Readers, SHARDS, ShardLock, Taken, ToReaders, Unlock,
+};
 use crate::reentrancy::{Frame, check_not_reentrant};
 use crate::release::{Evict, Node};
-use crate::sync::{Arc, AtomicBool, Mutex, Ordering::Acquire, Weak, lock, spin_loop, yield_now};
+use crate::sync::{
+    Arc, AtomicBool, AtomicUsize, MutPtr, Mutex,
+    Ordering::{Acquire, Release},
+    UnsafeCell, Weak, lock, spin_loop, yield_now,
+};
 
-/// A power of two. One under loom, so that its models meet the busy shard.
-const SHARDS: usize = if cfg!(loom) { 1 } else { 16 };
-
-type Map<V> = HashMap<usize, V, BuildHasherDefault<KeyHasher>>;
+type Map<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
 
 pub(crate) struct Table<V> {
     shards: [Shard<V>; SHARDS],
+    readers: Readers,
 }
 
 #[repr(align(128))] // one shard per cache line pair: no false sharing
 struct Shard<V> {
     lock: ShardLock,
-    /// Guarded by `lock`: only read or written by its holder.
+    /// Read by the readers of `lock`, written by its writer.
     map: UnsafeCell<Map<V>>,
-    /// Whether the holder of `lock` is running user code.
+    /// Whether the writer of `lock` is running user code.
     busy: AtomicBool,
-    /// Keys whose eviction was handed to the lock's holder. While the lock
-    /// is free, it holds only keys whose evictions are still under way (their
-    /// nodes are alive): a holder empties it before it lets go.
-    pending: Mutex<Vec<usize>>,
+    /// Keys whose eviction was handed to the calls in the shard. While
+    /// `PENDING` is clear it holds only keys whose evictions are still under
+    /// way (their nodes are alive).
+    pending: Mutex<Vec<u64>>,
 }
 
-// SAFETY: `map` is only accessed by the holder of `lock` (see `Guard`), so it
-// is never shared between threads; values may move between threads, hence
-// `V: Send`. The other fields are `Sync` on their own.
+// SAFETY: `map` is written only by the writer of `lock` while no reader is
+// in, and read only by readers while no writer is (see `ShardLock`): the
+// contract of an `RwLock`. Values move between threads (a key's drop takes
+// them out), hence `V: Send`. Readers on several threads at once share `&V`,
+// which needs `V: Sync`; they come only through a `WeakMap`, which is `Sync`
+// only when `V: Sync`. Other threads reach a table only through the nodes of
+// its keys, to evict, which reads no value.
 unsafe impl<V: Send> Sync for Shard<V> {}
 
 impl<V> Table<V> {
@@ -57,47 +72,124 @@ impl<V> Table<V> {
                 busy: AtomicBool::new(false),
                 pending: Mutex::new(Vec::new()),
             }),
+            readers: Readers::new(),
         }
-    }
-
-    fn shard(&self, key: usize) -> &Shard<V> {
-        // Bits the shard's own hash map does not use for its buckets (low
-        // bits) nor for its tags (the top seven).
-        #[allow(clippy::modulo_one)] // one shard under loom
-        let shard = (mix(key) >> 32) as usize % SHARDS;
-        &self.shards[shard]
-    }
-
-    /// Locks the shard of `key` for a call made through the table's handle.
-    fn lock(&self, key: usize) -> Guard<'_, V> {
-        check_not_reentrant(self.addr());
-        let shard = self.shard(key);
-        shard.lock.lock();
-        Guard { shard }
     }
 
     fn addr(&self) -> *const () {
         ptr::from_ref(self).cast()
     }
 
+    /// Takes shard `index` as its writer, once the calls in it have left, and
+    /// carries out the evictions handed to them.
+    fn write(&self, index: usize) -> Guard<'_, V> {
+        let shard = &self.shards[index];
+        let taken = shard.lock.lock(&self.readers, index);
+        let mut guard = Guard {
+            shard,
+            evicted: Vec::new(),
+        };
+        if let Taken::Pending = taken {
+            guard.evict_pending();
+        }
+        guard
+    }
+
+    /// Runs `f` on the entry of `key` as a reader of its shard counted with
+    /// `weight`, or as its writer while a writer or handed-in evictions are
+    /// due first.
+    #[inline]
+    fn read<R>(&self, key: u64, weight: usize, f: impl FnOnce(Option<&V>) -> R) -> R {
+        let index = shard_of(key);
+        let shard = &self.shards[index];
+        let count = self.readers.mine(index);
+        if !shard.lock.read(count, weight) {
+            return self.read_as_writer(key, weight, f);
+        }
+        let _reading = Reading {
+            table: self,
+            index,
+            count,
+            weight,
+        };
+        let map = shard.map.get();
+        // SAFETY: we are counted as a reader of the shard and saw neither
+        // `LOCKED` nor `PENDING` after: no writer is in the map until we
+        // leave (`map` goes before `_reading`), and no entry of a dead key is
+        // left in it.
+        f(unsafe { map.deref() }.get(&key))
+    }
+
+    #[cold]
+    fn read_as_writer<R>(&self, key: u64, weight: usize, f: impl FnOnce(Option<&V>) -> R) -> R {
+        let guard = self.write(shard_of(key));
+        let mut guard = guard;
+        let _busy = (weight == IN_USER_CODE).then(|| Busy::mark(&guard.shard.busy));
+        f(guard.map().get(&key))
+    }
+
+    /// Called by a reader that left shard `index` and saw evictions waiting:
+    /// takes them over, unless a writer holds the shard (it does them before
+    /// it unlocks).
+    #[cold]
+    fn take_over(&self, index: usize) {
+        if self.shards[index].lock.try_lock() {
+            self.settle(index);
+        }
+    }
+
+    /// Holding the lock of shard `index`, taken without waiting for readers,
+    /// with evictions in its pending list: carries them out if no reader
+    /// that runs user code is in, or else leaves them to those readers.
+    /// Never waits for user code.
+    fn settle(&self, index: usize) {
+        let shard = &self.shards[index];
+        if let ToReaders::Alone = shard.lock.hand_to_readers(&self.readers, index) {
+            let mut guard = Guard {
+                shard,
+                evicted: Vec::new(),
+            };
+            guard.evict_pending();
+        }
+    }
+
     pub(crate) fn insert(&self, key: usize, value: V) -> Option<V> {
-        self.lock(key).map().insert(key, value)
+        check_not_reentrant(self.addr());
+        let key = stored(key);
+        self.write(shard_of(key)).map().insert(key, value)
     }
 
     pub(crate) fn remove(&self, key: usize) -> Option<V> {
-        self.lock(key).map().remove(&key)
+        check_not_reentrant(self.addr());
+        let key = stored(key);
+        self.write(shard_of(key)).map().remove(&key)
     }
 
     pub(crate) fn contains(&self, key: usize) -> bool {
-        self.lock(key).map().contains_key(&key)
+        check_not_reentrant(self.addr());
+        self.read(stored(key), BRIEF, |value| value.is_some())
     }
 
-    /// Runs `f` on the value of `key` with the shard locked and marked busy.
-    pub(crate) fn with<R>(&self, key: usize, f: impl FnOnce(&mut V) -> R) -> Option<R> {
-        let guard = self.lock(key);
-        let value = guard.map().get_mut(&key)?;
+    /// Runs `f` on the value of `key` as a reader of its shard.
+    #[inline]
+    pub(crate) fn with<R>(&self, key: usize, f: impl FnOnce(&V) -> R) -> Option<R> {
+        check_not_reentrant(self.addr());
         let frame = Frame::new(self.addr());
-        let _busy = frame.enter(&guard.shard.busy);
+        let _entered = frame.enter();
+        self.read(stored(key), IN_USER_CODE, |value| value.map(f))
+    }
+
+    /// Runs `f` on the value of `key` as the writer of its shard, marked busy.
+    pub(crate) fn with_mut<R>(&self, key: usize, f: impl FnOnce(&mut V) -> R) -> Option<R> {
+        check_not_reentrant(self.addr());
+        let key = stored(key);
+        let mut guard = self.write(shard_of(key));
+        let busy = &guard.shard.busy;
+        let mut map = guard.map();
+        let value = map.get_mut(&key)?;
+        let frame = Frame::new(self.addr());
+        let _entered = frame.enter();
+        let _busy = Busy::mark(busy);
         Some(f(value))
     }
 
@@ -105,12 +197,8 @@ impl<V> Table<V> {
     /// drop does not stop the others (a second panic aborts, as in `Vec`).
     pub(crate) fn clear(&self) {
         check_not_reentrant(self.addr());
-        let taken: [Map<V>; SHARDS] = core::array::from_fn(|i| {
-            let shard = &self.shards[i];
-            shard.lock.lock();
-            let guard = Guard { shard };
-            core::mem::take(guard.map())
-        });
+        let taken: [Map<V>; SHARDS] =
+            core::array::from_fn(|index| core::mem::take(&mut *self.write(index).map()));
         drop_all(taken.into_iter().flat_map(Map::into_values));
     }
 }
@@ -133,9 +221,17 @@ impl<V: Send + 'static> Table<V> {
     where
         V: Clone,
     {
-        let key = node.key();
-        let guard = this.lock(key);
-        let stored = match guard.map().entry(key) {
+        check_not_reentrant(this.addr());
+        let key = stored(node.key());
+        let frame = Frame::new(this.addr());
+        let _entered = frame.enter();
+        if let Some(value) = this.read(key, IN_USER_CODE, |value: Option<&V>| value.cloned()) {
+            return value;
+        }
+        let mut guard = this.write(shard_of(key));
+        let busy = &guard.shard.busy;
+        let mut map = guard.map();
+        let stored = match map.entry(key) {
             Entry::Occupied(entry) => entry.into_mut(),
             Entry::Vacant(entry) => {
                 let stored = entry.insert(slot.take().expect("`slot` holds the value to store"));
@@ -145,24 +241,34 @@ impl<V: Send + 'static> Table<V> {
                 stored
             }
         };
-        let frame = Frame::new(this.addr());
-        let _busy = frame.enter(&guard.shard.busy);
+        let _busy = Busy::mark(busy);
         stored.clone()
     }
 }
 
 impl<V: Send> Evict for Table<V> {
-    fn evict(&self, key: usize) {
-        let shard = self.shard(key);
+    fn evict(&self, node: usize) {
+        let key = stored(node);
+        let index = shard_of(key);
+        let shard = &self.shards[index];
         let mut spins = 0u32;
         loop {
             if shard.lock.try_lock() {
-                let value = Guard { shard }.map().remove(&key);
-                drop(value);
+                if self.readers.wait_for_brief(index) {
+                    let mut guard = Guard {
+                        shard,
+                        evicted: Vec::new(),
+                    };
+                    let value = guard.map().remove(&key);
+                    guard.evicted.extend(value);
+                } else {
+                    lock(&shard.pending).push(key);
+                    self.settle(index);
+                }
                 return;
             }
-            if shard.busy.load(Acquire) {
-                break; // user code holds the lock: do not wait for it
+            if shard.busy.load(Acquire) || shard.lock.awaits_readers() {
+                break; // user code holds the shard: do not wait for it
             }
             // A short call (no user code) holds the lock: it is soon done.
             spins = spins.wrapping_add(1);
@@ -173,53 +279,110 @@ impl<V: Send> Evict for Table<V> {
             }
         }
         lock(&shard.pending).push(key);
-        match shard.lock.lock_or_hand_over() {
-            HandOver::Handed => {}
-            // The holder let go meanwhile: do the pending work here.
-            HandOver::Locked => {
-                let guard = Guard { shard };
-                let mut evicted = Vec::new();
-                guard.evict_pending(&mut evicted);
-                drop(guard);
-                drop(evicted);
-            }
+        if let HandOver::Locked = shard.lock.lock_or_hand_over() {
+            // The holder let go meanwhile: see to the work here.
+            self.settle(index);
         }
     }
 }
 
-/// Holds the lock of `shard`; dropping it unlocks, first carrying out any
-/// eviction handed in meanwhile, and drops the evicted values after the lock
-/// is released.
+/// Holds the lock of `shard` as its writer; dropping it unlocks, first
+/// carrying out any eviction handed in meanwhile, and then drops the evicted
+/// values, with no lock held.
 struct Guard<'a, V> {
     shard: &'a Shard<V>,
+    evicted: Vec<V>,
 }
 
 impl<V> Guard<'_, V> {
-    #[allow(clippy::mut_from_ref)] // the guard is the lock: one per holder
-    fn map(&self) -> &mut Map<V> {
-        // SAFETY: a `Guard` exists only while its holder holds `shard.lock`,
-        // which is what guards `map`; the one guard of a holder is not shared
-        // and each call's borrow ends before the guard is dropped.
-        unsafe { &mut *self.shard.map.get() }
+    /// The map, for one use at a time.
+    fn map(&mut self) -> MapMut<'_, V> {
+        MapMut {
+            map: self.shard.map.get_mut(),
+            _guard: PhantomData,
+        }
+    }
+
+    /// Removes the entries of the keys handed in, into `evicted`.
+    fn evict_pending(&mut self) {
+        let pending = core::mem::take(&mut *lock(&self.shard.pending));
+        let mut evicted: Vec<V> = {
+            let mut map = self.map();
+            pending
+                .into_iter()
+                .filter_map(|key| map.remove(&key))
+                .collect()
+        };
+        self.evicted.append(&mut evicted);
     }
 }
 
-impl<V> Guard<'_, V> {
-    /// Removes the entries of the keys handed in, into `evicted`.
-    fn evict_pending(&self, evicted: &mut Vec<V>) {
-        let pending = core::mem::take(&mut *lock(&self.shard.pending));
-        let map = self.map();
-        evicted.extend(pending.into_iter().filter_map(|key| map.remove(&key)));
+/// The map of a shard whose lock a [`Guard`] holds, borrowed from the guard.
+struct MapMut<'a, V> {
+    map: MutPtr<Map<V>>,
+    _guard: PhantomData<&'a mut Map<V>>,
+}
+
+impl<V> Deref for MapMut<'_, V> {
+    type Target = Map<V>;
+
+    fn deref(&self) -> &Map<V> {
+        // SAFETY: as in `deref_mut`.
+        unsafe { self.map.deref() }
+    }
+}
+
+impl<V> DerefMut for MapMut<'_, V> {
+    fn deref_mut(&mut self) -> &mut Map<V> {
+        // SAFETY: a `Guard` exists only while its holder holds the shard's
+        // lock as its writer with no reader in, which is what guards the
+        // map; `Guard::map` takes the guard by `&mut`, so this is the only
+        // access through it, and it ends before the guard unlocks.
+        unsafe { self.map.deref() }
     }
 }
 
 impl<V> Drop for Guard<'_, V> {
     fn drop(&mut self) {
-        let mut evicted = Vec::new();
         while let Unlock::Pending = self.shard.lock.unlock() {
-            self.evict_pending(&mut evicted);
+            self.evict_pending();
         }
-        drop(evicted);
+        // `evicted` is dropped next, with the lock released.
+    }
+}
+
+/// A reader in a shard; dropping it leaves, taking over the evictions that
+/// were handed to the readers if it is the last to leave.
+struct Reading<'a, V> {
+    table: &'a Table<V>,
+    index: usize,
+    count: &'a AtomicUsize,
+    weight: usize,
+}
+
+impl<V> Drop for Reading<'_, V> {
+    #[inline]
+    fn drop(&mut self) {
+        let lock = &self.table.shards[self.index].lock;
+        if let Leave::Pending = lock.leave(self.count, self.weight) {
+            self.table.take_over(self.index);
+        }
+    }
+}
+
+/// Marks a shard's writer as running user code until dropped.
+struct Busy<'a>(&'a AtomicBool);
+
+impl<'a> Busy<'a> {
+    fn mark(busy: &'a AtomicBool) -> Self {
+        busy.store(true, Release);
+        Busy(busy)
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Release);
     }
 }
 
@@ -236,28 +399,42 @@ fn drop_all<I: Iterator>(items: I) {
     rest.0.by_ref().for_each(drop);
 }
 
-/// Spreads a key (an address: aligned, and close to its neighbours) over all
-/// 64 bits: a folded multiply.
+/// An odd multiplier whose products spread an address over the upper bits.
+const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The map key of a node's entries: its address times an odd constant. That
+/// is a bijection, so distinct nodes keep distinct keys, and its upper bits
+/// depend on every bit of the address, which is aligned and close to its
+/// neighbours.
 #[inline]
-fn mix(key: usize) -> u64 {
-    let product = u128::from(key as u64) * 0x9E37_79B9_7F4A_7C15;
-    #[allow(clippy::cast_possible_truncation)] // folding the halves
-    let folded = (product as u64) ^ ((product >> 64) as u64);
-    folded
+fn stored(node: usize) -> u64 {
+    (node as u64).wrapping_mul(MULTIPLIER)
 }
 
-/// Hashes the keys of a shard's map with [`mix`].
+/// The shard of a key: its top four bits, the best mixed.
+#[inline]
+fn shard_of(key: u64) -> usize {
+    const { assert!(SHARDS <= 16 && SHARDS.is_power_of_two()) };
+    #[allow(clippy::cast_possible_truncation, clippy::modulo_one)]
+    // four bits; one shard under loom
+    let shard = (key >> 60) as usize % SHARDS;
+    shard
+}
+
+/// Hashes the keys of a shard's map, which are mixed already: the halves
+/// swap, so that the map's bucket index (low bits) and tag (top seven) come
+/// from well-mixed bits, and not from the shard's bits.
 #[derive(Default)]
 struct KeyHasher(u64);
 
 impl Hasher for KeyHasher {
     fn write(&mut self, _: &[u8]) {
-        unreachable!("keys are hashed with `write_usize`")
+        unreachable!("keys are hashed with `write_u64`")
     }
 
     #[inline]
-    fn write_usize(&mut self, key: usize) {
-        self.0 = mix(key);
+    fn write_u64(&mut self, key: u64) {
+        self.0 = key.rotate_left(32);
     }
 
     #[inline]

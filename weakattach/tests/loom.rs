@@ -6,8 +6,10 @@
 //! RUSTFLAGS="--cfg loom" cargo test -p weakattach --test loom --release
 //! ```
 //!
-//! Under `cfg(loom)` a table has a single shard, so that every key of a model
-//! meets the shard a closure holds.
+//! Under `cfg(loom)` a table has a single shard and a single reader slot, so
+//! that every key of a model meets the shard another thread reads or holds,
+//! and its map is a loom `UnsafeCell`, so that a reader and a writer in it at
+//! once fail the model.
 #![cfg(loom)]
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -91,6 +93,75 @@ fn a_key_dropped_while_the_table_runs_a_closure() {
         let held = closure.join().unwrap();
         assert_eq!(drops.load(SeqCst), 1);
         assert!(table.contains_key(&held));
+    });
+}
+
+/// A key dies on one thread while another thread reads the table in a
+/// `with` closure: the drop does not wait, and the reader that leaves last
+/// drops the value before its call returns.
+#[test]
+fn a_key_dropped_while_a_reader_runs_a_closure() {
+    loom::model(|| {
+        let drops = counter();
+        let table = Arc::new(WeakMap::new());
+        let held = Anchor::new();
+        let doomed = Anchor::new();
+        table.insert(&held, Counted(counter()));
+        table.insert(&doomed, Counted(drops.clone()));
+        let reader = {
+            let table = table.clone();
+            thread::spawn(move || {
+                assert!(table.with(&held, |_| thread::yield_now()).is_some());
+                held
+            })
+        };
+        drop(doomed);
+        let held = reader.join().unwrap();
+        assert_eq!(drops.load(SeqCst), 1);
+        assert!(table.contains_key(&held));
+    });
+}
+
+/// A reader, a writer and a dying key meet in one shard: the writer waits
+/// for the reader, the key's drop waits for neither of them, each value is
+/// dropped once, and the reader sees the value it looked up. The map is a
+/// loom `UnsafeCell` here, so loom also fails the model if a writer and a
+/// reader are ever in it at once (a bound of three preemptions is what it
+/// takes to meet a writer that does not wait for readers).
+#[test]
+fn a_reader_a_writer_and_a_dying_key() {
+    let mut model = loom::model::Builder::new();
+    model.max_branches = 100_000;
+    model.preemption_bound.get_or_insert(3);
+    model.check(|| {
+        let drops = counter();
+        let table = Arc::new(WeakMap::new());
+        let read = Anchor::new();
+        let doomed = Anchor::new();
+        table.insert(&read, Counted(counter()));
+        table.insert(&doomed, Counted(drops.clone()));
+        let reader = {
+            let table = table.clone();
+            thread::spawn(move || {
+                assert!(table.with(&read, |value: &Counted| value.0.load(SeqCst)) == Some(0));
+                read
+            })
+        };
+        let writer = {
+            let (table, drops) = (table.clone(), drops.clone());
+            thread::spawn(move || {
+                let written = Anchor::new();
+                assert!(table.insert(&written, Counted(drops)).is_none());
+                written
+            })
+        };
+        drop(doomed);
+        let read = reader.join().unwrap();
+        let written = writer.join().unwrap();
+        assert_eq!(drops.load(SeqCst), 1);
+        assert!(table.contains_key(&read) && table.contains_key(&written));
+        drop(written);
+        assert_eq!(drops.load(SeqCst), 2);
     });
 }
 
