@@ -60,7 +60,8 @@
 //!    owns keys) joins that release, which drops everything before the
 //!    outermost drop returns; and if a table is inside a `with`/`with_mut`
 //!    closure, the key's values in it are dropped when that closure's call
-//!    returns, on its thread.
+//!    returns, on its thread (the last such call, if several run in the
+//!    key's shard).
 //! 3. **Tables own their values.** Dropping a table, or [`WeakMap::clear`],
 //!    drops all its values before it returns.
 //! 4. **No deadlocks, no unbounded recursion.** Values may own keys to any
@@ -68,7 +69,8 @@
 //!    code. See [`WeakMap`'s locking rules](WeakMap#locking).
 //! 5. **Panics do not poison.** A panic in a closure, a factory or a value's
 //!    `Drop` leaves every table usable.
-//! 6. **Threads.** Tables work from many threads at once and from `static`s.
+//! 6. **Threads.** Tables work from many threads at once and from `static`s;
+//!    lookups on several threads do not slow each other down.
 //! 7. **Unattached keys are free.** An [`Anchor`] is one word; a key that was
 //!    never attached allocates nothing.
 //! 8. **No observation without the key.**

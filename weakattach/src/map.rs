@@ -87,20 +87,27 @@ use crate::table::Table;
 ///
 /// # Locking
 ///
-/// A table is split into shards, each behind its own lock. `with`, `with_mut`
-/// and the cloning getters run user code (the closure, `V::clone`) with the
-/// key's shard locked: another thread's call on that shard waits meanwhile,
-/// exactly as with a `Mutex`, so a closure that blocks on another thread can
-/// deadlock. Calls on *other* tables from inside the closure work; as with
-/// nested `Mutex`es, two threads that nest the same two tables in opposite
-/// orders can deadlock each other, so nest tables in one order. A call on the
-/// *same* table from code it runs panics with a message that says so; it
-/// never hangs.
+/// A table is split into shards, each behind a reader-writer lock. Lookups
+/// (`get`, `with`, `contains_key`, and `get_or_insert` when the key has a
+/// value) read their shard: any number of threads read at once, and they do
+/// not slow each other down, because a reader writes nothing that another
+/// thread's reader touches. `insert`, `remove`, `with_mut`, `clear` and the
+/// rest of `get_or_insert` write: a writer has its shard alone, and waits for
+/// the calls in it to finish, exactly as with an `RwLock`. So a table is
+/// `Sync` when its values are `Send + Sync`, like an `RwLock`.
 ///
-/// A key dropped while its shard is busy does not wait: its value is dropped
-/// by the busy call, on its thread, as soon as the user code returns. If that
-/// value's `Drop` panics, the panic comes out of the busy call, not out of the
-/// key's drop.
+/// `with`, `with_mut` and the cloning getters run user code (the closure,
+/// `V::clone`) inside the key's shard: a writer on that shard waits
+/// meanwhile, so a closure that blocks on another thread can deadlock. Calls
+/// on *other* tables from inside the closure work; as with nested locks, two
+/// threads that nest the same two tables in opposite orders can deadlock
+/// each other, so nest tables in one order. A call on the *same* table from
+/// code it runs panics with a message that says so; it never hangs.
+///
+/// A key dropped while user code runs in its shard does not wait: its value
+/// is dropped by the last of those calls to return, on its thread, before it
+/// returns. If that value's `Drop` panics, the panic comes out of that call,
+/// not out of the key's drop.
 pub struct WeakMap<K: ?Sized + WeakKey, V> {
     table: LazyTable<V>,
     /// Keys are only borrowed; values are owned. `Send` and `Sync` are

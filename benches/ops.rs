@@ -1,0 +1,133 @@
+//! One table operation at a time, in a loop, for an instruction-counting
+//! profiler: `python3 scripts/profile.py` runs each one under valgrind's
+//! callgrind and reports instructions per operation, by source file.
+//!
+//! ```text
+//! ops <operation> [rounds]
+//! ```
+//!
+//! Each operation runs in a function of its own, `op_<operation>`, so that
+//! callgrind can count inside it alone (`--toggle-collect=*op_<operation>*`).
+
+use std::hint::black_box;
+
+use weakattach::{Anchor, WeakKey, WeakMap, WeakSet};
+
+const KEYS: usize = 100_000;
+
+#[derive(WeakKey)]
+struct Key {
+    id: u64,
+    anchor: Anchor,
+}
+
+fn keys() -> Vec<Key> {
+    (0..KEYS as u64)
+        .map(|id| Key {
+            id,
+            anchor: Anchor::new(),
+        })
+        .collect()
+}
+
+/// A fixed pseudo-random permutation of `0..n` (xorshift, Fisher–Yates).
+fn shuffled(n: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut x = 0x2545_F491_4F6C_DD1D_u64;
+    for i in (1..n).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        #[allow(clippy::cast_possible_truncation)]
+        order.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    order
+}
+
+fn filled(keys: &[Key]) -> WeakMap<Key, u64> {
+    let map = WeakMap::new();
+    for key in keys {
+        map.insert(key, key.id);
+    }
+    map
+}
+
+#[inline(never)]
+fn op_get_hit(map: &WeakMap<Key, u64>, keys: &[Key], order: &[usize]) -> u64 {
+    order.iter().map(|&i| map.get(&keys[i]).unwrap()).sum()
+}
+
+#[inline(never)]
+fn op_get_miss(map: &WeakMap<Key, u64>, keys: &[Key], order: &[usize]) -> usize {
+    order
+        .iter()
+        .filter(|&&i| map.get(&keys[i]).is_some())
+        .count()
+}
+
+#[inline(never)]
+fn op_insert_new(map: &WeakMap<Key, u64>, keys: &[Key], order: &[usize]) {
+    for &i in order {
+        map.insert(&keys[i], 1);
+    }
+}
+
+#[inline(never)]
+fn op_lifecycle(map: &WeakMap<Key, Box<u64>>, rounds: usize) {
+    for id in 0..rounds as u64 {
+        let key = Key {
+            id,
+            anchor: Anchor::new(),
+        };
+        map.insert(&key, Box::new(key.id));
+        drop(black_box(key));
+    }
+}
+
+#[inline(never)]
+fn op_set_contains(set: &WeakSet<Key>, keys: &[Key], order: &[usize]) -> usize {
+    order.iter().filter(|&&i| set.contains(&keys[i])).count()
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let op = args.next().unwrap_or_else(|| "get_hit".into());
+    if op == "--bench" {
+        return; // `cargo bench` runs every bench target: nothing to do here
+    }
+    let rounds: usize = args
+        .next()
+        .map_or(KEYS, |n| n.parse().expect("a number of rounds"));
+    let keys = keys();
+    let order: Vec<usize> = shuffled(KEYS).into_iter().cycle().take(rounds).collect();
+    match op.as_str() {
+        "get_hit" => {
+            let map = filled(&keys);
+            black_box(op_get_hit(&map, &keys, &order));
+        }
+        "get_miss" => {
+            let map = WeakMap::new();
+            let other = filled(&keys);
+            let spare = Key {
+                id: 0,
+                anchor: Anchor::new(),
+            };
+            map.insert(&spare, 0); // so that the table exists
+            black_box(op_get_miss(&map, &keys, &order));
+            drop(other);
+        }
+        "insert_new" => {
+            let map = filled(&keys); // every key attached: no first-attach cost
+            map.clear();
+            op_insert_new(&map, &keys, &order);
+        }
+        "lifecycle" => op_lifecycle(&WeakMap::new(), rounds),
+        "set_contains" => {
+            let set: WeakSet<Key> = keys.iter().collect();
+            black_box(op_set_contains(&set, &keys, &order));
+        }
+        other => panic!(
+            "unknown operation `{other}`: get_hit, get_miss, insert_new, lifecycle, set_contains"
+        ),
+    }
+}
