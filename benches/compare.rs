@@ -17,41 +17,14 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use dashmap::{DashMap, DashSet};
 use rustc_hash::FxBuildHasher;
 use weak_table::{PtrWeakHashSet, PtrWeakKeyHashMap};
-use weakattach::{Anchor, WeakKey, WeakMap, WeakSet};
+use weakattach::{Anchor, WeakMap, WeakSet};
 
-const KEYS: usize = 100_000;
+mod common;
 
-#[derive(WeakKey)]
-struct Key {
-    id: u64,
-    anchor: Anchor,
-}
+use common::{KEYS, Key, make_keys, shuffled};
 
 struct Dog {
     id: u64,
-}
-
-/// A fixed pseudo-random permutation of `0..n` (xorshift, Fisher–Yates).
-fn shuffled(n: usize) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut x = 0x2545_F491_4F6C_DD1D_u64;
-    for i in (1..n).rev() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        #[allow(clippy::cast_possible_truncation)]
-        order.swap(i, (x % (i as u64 + 1)) as usize);
-    }
-    order
-}
-
-fn make_keys() -> Vec<Key> {
-    (0..KEYS as u64)
-        .map(|id| Key {
-            id,
-            anchor: Anchor::new(),
-        })
-        .collect()
 }
 
 fn address<T>(value: &T) -> usize {

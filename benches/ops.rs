@@ -11,38 +11,11 @@
 
 use std::hint::black_box;
 
-use weakattach::{Anchor, WeakKey, WeakMap, WeakSet};
+use weakattach::{Anchor, WeakMap, WeakSet};
 
-const KEYS: usize = 100_000;
+mod common;
 
-#[derive(WeakKey)]
-struct Key {
-    id: u64,
-    anchor: Anchor,
-}
-
-fn keys() -> Vec<Key> {
-    (0..KEYS as u64)
-        .map(|id| Key {
-            id,
-            anchor: Anchor::new(),
-        })
-        .collect()
-}
-
-/// A fixed pseudo-random permutation of `0..n` (xorshift, Fisher–Yates).
-fn shuffled(n: usize) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut x = 0x2545_F491_4F6C_DD1D_u64;
-    for i in (1..n).rev() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        #[allow(clippy::cast_possible_truncation)]
-        order.swap(i, (x % (i as u64 + 1)) as usize);
-    }
-    order
-}
+use common::{KEYS, Key, make_keys, shuffled};
 
 fn filled(keys: &[Key]) -> WeakMap<Key, u64> {
     let map = WeakMap::new();
@@ -98,7 +71,7 @@ fn main() {
     let rounds: usize = args
         .next()
         .map_or(KEYS, |n| n.parse().expect("a number of rounds"));
-    let keys = keys();
+    let keys = make_keys();
     let order: Vec<usize> = shuffled(KEYS).into_iter().cycle().take(rounds).collect();
     match op.as_str() {
         "get_hit" => {
