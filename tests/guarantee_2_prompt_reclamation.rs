@@ -8,6 +8,7 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::{self, ThreadId};
 
@@ -320,6 +321,65 @@ fn a_key_dropped_on_another_thread_during_with_mut_does_not_wait_and_is_reclaime
  {
     within_deadline("drop on another thread during `with_mut`", || {
         key_dropped_on_another_thread_while_a_closure_runs(true);
+    });
+}
+
+/// Sets its flag when dropped.
+struct Stop<'a>(&'a AtomicBool);
+
+impl Drop for Stop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Relaxed);
+    }
+}
+
+/// Lookups that run no user code (`contains_key`) on another thread do not
+/// put a key's reclamation off: a key dropped while the other thread reads
+/// its shard still has its value dropped before its drop returns.
+#[test]
+fn a_key_dropped_while_another_thread_looks_up_is_reclaimed_before_its_drop_returns() {
+    within_deadline("key drops during lookups on another thread", || {
+        const ROUNDS: usize = if cfg!(miri) { 40 } else { 100_000 };
+        let drops = Counter::new();
+        let table: WeakMap<Dog, Counted> = WeakMap::new();
+        // Residents in every shard, so that the lookups meet each key's shard.
+        let resident_drops = Counter::new();
+        let residents: Vec<Dog> = (0..64).map(|_| Dog::new("resident")).collect();
+        for resident in &residents {
+            table.insert(resident, resident_drops.value());
+        }
+        let stop = AtomicBool::new(false);
+        let (started_tx, started_rx) = mpsc::channel();
+        thread::scope(|scope| {
+            let looker = scope.spawn(|| {
+                let mut found = 0usize;
+                started_tx.send(()).unwrap();
+                while !stop.load(Relaxed) {
+                    for resident in &residents {
+                        found += usize::from(table.contains_key(resident));
+                    }
+                }
+                found
+            });
+            started_rx
+                .recv_timeout(HANDSHAKE)
+                .expect("the lookups did not start");
+            // Stops the lookups also when an assertion below fails, so that
+            // its message is what the test reports.
+            let stop = Stop(&stop);
+            for round in 1..=ROUNDS {
+                let key = Dog::new("transient");
+                table.insert(&key, drops.value());
+                drop(key);
+                assert_eq!(
+                    drops.dropped(),
+                    round,
+                    "the value was not dropped before the key's drop returned"
+                );
+            }
+            drop(stop);
+            assert!(looker.join().unwrap() > 0);
+        });
     });
 }
 

@@ -217,7 +217,8 @@ impl ShardLock {
         }
     }
 
-    /// Enters as a reader counted in `count` (`BRIEF` or `IN_USER_CODE`), or
+    /// Enters as a reader, adding `weight` (`BRIEF` or `IN_USER_CODE`) to
+    /// `count`, this thread's counter for the shard; or
     /// returns `false` (not counted) if a writer holds the lock or
     /// evictions wait: the caller must then take the lock as a writer.
     #[inline]
@@ -451,7 +452,7 @@ impl ShardLock {
 }
 
 /// One round of a contended wait: a spin, and every eighth round a yield.
-fn pause(round: u32) {
+pub(crate) fn pause(round: u32) {
     if round % 8 == 0 {
         yield_now();
     } else {

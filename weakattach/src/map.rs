@@ -288,12 +288,16 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     where
         V: Clone + Send + 'static,
     {
-        let node = key.anchor().node();
-        let table = self.table.get_or_make();
-        let mut slot = Some(value);
-        let stored = Table::get_or_insert(&table, node, &mut slot);
-        drop(slot); // an unused value, dropped with no lock held
-        stored
+        match self.get(key) {
+            Some(stored) => {
+                // The unused value goes first, with no lock held: if its
+                // `Drop` panics, `stored` is still a local and is dropped
+                // too (a return value would leak, rust-lang/rust#47949).
+                drop(value);
+                stored
+            }
+            None => self.store_or_get(key, value),
+        }
     }
 
     /// The value attached to `key`, attaching the result of `f` first if
@@ -319,10 +323,24 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     where
         V: Clone + Send + 'static,
     {
-        if let Some(value) = self.get(key) {
-            return value;
+        match self.get(key) {
+            Some(stored) => stored,
+            None => self.store_or_get(key, f()),
         }
-        self.get_or_insert(key, f())
+    }
+
+    /// Stores `value` unless the key has a value by now; a clone of the
+    /// stored one. For a key that a lookup just missed.
+    fn store_or_get(&self, key: &K, value: V) -> V
+    where
+        V: Clone + Send + 'static,
+    {
+        let node = key.anchor().node();
+        let table = self.table.get_or_make();
+        let mut slot = Some(value);
+        let stored = Table::get_or_insert(&table, node, &mut slot);
+        drop(slot); // an unused value, dropped with no lock held
+        stored
     }
 
     /// Drops every value of the map. The keys stay valid and can be attached

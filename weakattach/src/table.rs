@@ -25,13 +25,14 @@ use std::collections::hash_map::Entry;
 
 use crate::lock::{
     BRIEF, HandOver, IN_USER_CODE, Leave, Readers, SHARDS, ShardLock, Taken, ToReaders, Unlock,
+    pause,
 };
 use crate::reentrancy::{Frame, check_not_reentrant};
 use crate::release::{Evict, Node};
 use crate::sync::{
     Arc, AtomicBool, AtomicUsize, MutPtr, Mutex,
     Ordering::{Acquire, Release},
-    UnsafeCell, Weak, lock, spin_loop, yield_now,
+    UnsafeCell, Weak, lock,
 };
 
 type Map<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
@@ -174,9 +175,14 @@ impl<V> Table<V> {
     #[inline]
     pub(crate) fn with<R>(&self, key: usize, f: impl FnOnce(&V) -> R) -> Option<R> {
         check_not_reentrant(self.addr());
-        let frame = Frame::new(self.addr());
-        let _entered = frame.enter();
-        self.read(stored(key), IN_USER_CODE, |value| value.map(f))
+        self.read(stored(key), IN_USER_CODE, |value| {
+            // The frame covers the user code only: values whose eviction this
+            // reader takes over as it leaves are dropped after it, and their
+            // `Drop` may use this table.
+            let frame = Frame::new(self.addr());
+            let _entered = frame.enter();
+            value.map(f)
+        })
     }
 
     /// Runs `f` on the value of `key` as the writer of its shard, marked busy.
@@ -215,19 +221,15 @@ impl<V: Send + 'static> Table<V> {
     }
 
     /// A clone of the value of `node`'s key, storing the value in `slot`
-    /// first if there is none. An unused value stays in `slot`, for the caller
-    /// to drop once the shard is unlocked (also if `V::clone` panics).
+    /// first if there is none, as the writer of the key's shard (callers look
+    /// the key up as readers first). An unused value stays in `slot`, for the
+    /// caller to drop once the shard is unlocked (also if `V::clone` panics).
     pub(crate) fn get_or_insert(this: &Arc<Self>, node: &Node, slot: &mut Option<V>) -> V
     where
         V: Clone,
     {
         check_not_reentrant(this.addr());
         let key = stored(node.key());
-        let frame = Frame::new(this.addr());
-        let _entered = frame.enter();
-        if let Some(value) = this.read(key, IN_USER_CODE, |value: Option<&V>| value.cloned()) {
-            return value;
-        }
         let mut guard = this.write(shard_of(key));
         let busy = &guard.shard.busy;
         let mut map = guard.map();
@@ -241,6 +243,8 @@ impl<V: Send + 'static> Table<V> {
                 stored
             }
         };
+        let frame = Frame::new(this.addr());
+        let _entered = frame.enter();
         let _busy = Busy::mark(busy);
         stored.clone()
     }
@@ -272,11 +276,7 @@ impl<V: Send> Evict for Table<V> {
             }
             // A short call (no user code) holds the lock: it is soon done.
             spins = spins.wrapping_add(1);
-            if spins % 16 == 0 {
-                yield_now();
-            } else {
-                spin_loop();
-            }
+            pause(spins);
         }
         lock(&shard.pending).push(key);
         if let HandOver::Locked = shard.lock.lock_or_hand_over() {

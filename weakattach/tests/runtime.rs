@@ -5,7 +5,7 @@
 #![cfg(not(loom))]
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Barrier, mpsc};
 use std::thread;
 use std::time::Duration;
@@ -337,4 +337,49 @@ fn an_unused_value_is_dropped_outside_the_lock_even_if_clone_panics() {
         drop(key);
         assert_eq!(drops.load(SeqCst), 2 * 64 + 1);
     });
+}
+
+/// A reader whose closure drops keys of its own table takes over the
+/// evictions it holds up as it leaves, after its closure has returned: the
+/// `Drop` of those values may then use that same table.
+#[test]
+fn values_a_reader_takes_over_are_dropped_outside_its_closure() {
+    static TABLE: WeakMap<Anchor, Probe> = WeakMap::new();
+    static PROBED: Anchor = Anchor::new();
+    static IN_CLOSURE: AtomicBool = AtomicBool::new(false);
+    static AFTER_THE_CLOSURE: AtomicUsize = AtomicUsize::new(0);
+    static TABLE_WORKED: AtomicUsize = AtomicUsize::new(0);
+    struct Probe;
+    impl Drop for Probe {
+        fn drop(&mut self) {
+            // Dropped inside the closure (a key in another shard), the
+            // same-table call may panic, as documented; after it, it works.
+            if !IN_CLOSURE.load(SeqCst) {
+                AFTER_THE_CLOSURE.fetch_add(1, SeqCst);
+                if matches!(catch_unwind(|| TABLE.contains_key(&PROBED)), Ok(true)) {
+                    TABLE_WORKED.fetch_add(1, SeqCst);
+                }
+            }
+        }
+    }
+    let victims = if cfg!(miri) { 64 } else { 256 };
+    TABLE.insert(&PROBED, Probe);
+    let reader = Anchor::new();
+    TABLE.insert(&reader, Probe);
+    let doomed: Vec<Anchor> = (0..victims).map(|_| Anchor::new()).collect();
+    for key in &doomed {
+        TABLE.insert(key, Probe);
+    }
+    let read = TABLE.with(&reader, |_| {
+        IN_CLOSURE.store(true, SeqCst);
+        drop(doomed);
+        IN_CLOSURE.store(false, SeqCst);
+    });
+    assert_eq!(read, Some(()));
+    let after = AFTER_THE_CLOSURE.load(SeqCst);
+    assert!(
+        after >= 1,
+        "no key shared the reader's shard among {victims}"
+    );
+    assert_eq!(TABLE_WORKED.load(SeqCst), after);
 }
