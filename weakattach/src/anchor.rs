@@ -4,7 +4,8 @@ use core::fmt;
 use core::hash::{Hash, Hasher};
 use core::ptr;
 
-use crate::release::{self, Node};
+use crate::node::Node;
+use crate::release;
 use crate::sync::{
     AtomicPtr,
     Ordering::{AcqRel, Acquire},
@@ -16,9 +17,9 @@ use crate::sync::{
 ///
 /// An `Anchor` is one machine word. It stays null, and costs nothing, until
 /// its owner is first attached to a table; from then on it owns a small heap
-/// node that carries a never-reused 64-bit id and remembers which tables
-/// hold the key. When the anchor is dropped, every value attached to it, in
-/// every table, is dropped with it.
+/// node that holds the key's entries: its values live with the key, not in
+/// the tables. When the anchor is dropped, every value attached to it, in
+/// every table, is dropped with it, and the node is freed.
 ///
 /// Identity belongs to the anchor, not to an address: moving the owner keeps
 /// its entries. A clone is a *new* identity with nothing attached, and all
@@ -80,45 +81,26 @@ impl Anchor {
         }
     }
 
-    /// The key of this identity in tables, or `None` if it was never
-    /// attached (then no table can hold anything for it). Reading it does not
-    /// touch the node.
+    /// The node of this identity, if it was ever attached (if not, no table
+    /// holds anything for it).
     #[inline]
-    pub(crate) fn key(&self) -> Option<usize> {
-        let node = self.node.load(Acquire);
-        (!node.is_null()).then(|| node.addr())
+    pub(crate) fn node(&self) -> Option<&Node> {
+        // SAFETY: a non-null `node` is the anchor's own node (see the
+        // field), alive as long as the anchor, which `&self` borrows.
+        unsafe { self.node.load(Acquire).as_ref() }
     }
 
-    /// The node of this identity, created on first use.
-    #[inline]
-    pub(crate) fn node(&self) -> &Node {
-        let node = self.node.load(Acquire);
-        if node.is_null() {
-            self.attach()
-        } else {
-            // SAFETY: as in `id`; the returned borrow is tied to `&self`.
-            unsafe { &*node }
-        }
-    }
-
-    #[cold]
-    fn attach(&self) -> &Node {
-        let fresh = Box::into_raw(Box::new(Node::new()));
-        match self
+    /// Makes `fresh` the node of this identity, unless it has one: then that
+    /// one is returned as the error, and `fresh` stays the caller's.
+    pub(crate) fn publish(&self, fresh: *mut Node) -> Result<&Node, &Node> {
+        let result = self
             .node
-            .compare_exchange(ptr::null_mut(), fresh, AcqRel, Acquire)
-        {
-            // SAFETY: `fresh` is now the anchor's node (see `id`).
-            Ok(_) => unsafe { &*fresh },
-            Err(winner) => {
-                // SAFETY: another thread attached first; `fresh` was never
-                // shared, so it is ours to free. `winner` is the anchor's
-                // node, alive as long as `&self`.
-                unsafe {
-                    drop(Box::from_raw(fresh));
-                    &*winner
-                }
-            }
+            .compare_exchange(ptr::null_mut(), fresh, AcqRel, Acquire);
+        // SAFETY: either way the pointer is now the anchor's node, alive as
+        // long as `&self` (see the field).
+        match result {
+            Ok(_) => Ok(unsafe { &*fresh }),
+            Err(winner) => Err(unsafe { &*winner }),
         }
     }
 }
@@ -130,7 +112,7 @@ impl Drop for Anchor {
             // SAFETY: the node is owned by this anchor (see the field's
             // invariant) and `&mut self` proves that nothing borrows it any
             // more, so ownership passes to the release.
-            release::release(unsafe { Box::from_raw(node) });
+            unsafe { release::release(node) };
         }
     }
 }
@@ -172,13 +154,10 @@ impl Clone for Anchor {
 
 impl fmt::Debug for Anchor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let node = self.node.load(Acquire);
-        if node.is_null() {
-            f.write_str("Anchor(unattached)")
+        if self.node().is_some() {
+            f.write_str("Anchor(attached)")
         } else {
-            // SAFETY: a non-null `node` points to the live node this anchor
-            // owns (see the field's invariant); `&self` keeps it alive.
-            write!(f, "Anchor(#{})", unsafe { (*node).id() })
+            f.write_str("Anchor(unattached)")
         }
     }
 }

@@ -1,24 +1,23 @@
-//! [`LazyTable`]: the table of a `WeakMap`, made on first use, so that
+//! [`LazyTable`]: the body of a `WeakMap`, made on first use, so that
 //! `WeakMap::new` is `const` and an unused map allocates nothing.
 
 use core::ptr;
 
 use crate::sync::{
-    Arc, AtomicPtr,
+    AtomicPtr,
     Ordering::{AcqRel, Acquire},
     unshared,
 };
-use crate::table::Table;
+use crate::table::Core;
 
-/// The lazily made table of a `WeakMap`, so that `WeakMap::new` is `const`
-/// and an unused map allocates nothing.
-pub(crate) struct LazyTable<V> {
-    /// Null, or a pointer from `Arc::into_raw` whose strong count this owns;
-    /// once set it never changes until `Drop`.
-    ptr: AtomicPtr<Table<V>>,
+pub(crate) struct LazyTable {
+    /// Null, or a `Core` made by `Box::into_raw` that this owns; once set it
+    /// never changes until `Drop`. Records of keys point to it, so it never
+    /// moves.
+    ptr: AtomicPtr<Core>,
 }
 
-impl<V> LazyTable<V> {
+impl LazyTable {
     const_fn! {
         pub(crate) const fn new() -> Self {
             LazyTable {
@@ -28,63 +27,47 @@ impl<V> LazyTable<V> {
     }
 
     #[inline]
-    pub(crate) fn get(&self) -> Option<&Table<V>> {
-        let table = self.ptr.load(Acquire);
-        // SAFETY: a non-null pointer is kept alive by our strong count.
-        (!table.is_null()).then(|| unsafe { &*table })
+    pub(crate) fn get(&self) -> Option<&Core> {
+        // SAFETY: a non-null pointer is ours and lives until `Drop`.
+        unsafe { self.ptr.load(Acquire).as_ref() }
     }
 
-    /// The table, made on first use; as an `Arc` borrowed from ours.
-    pub(crate) fn get_or_make(&self) -> ArcRef<'_, V> {
-        let mut table = self.ptr.load(Acquire);
-        if table.is_null() {
-            table = self.make();
+    /// The table, made on first use as a table of `V`s.
+    #[inline]
+    pub(crate) fn get_or_make<V>(&self) -> &Core {
+        match self.get() {
+            Some(core) => core,
+            None => self.make::<V>(),
         }
-        // SAFETY: `table` came from `Arc::into_raw` and our strong count keeps
-        // it alive; `ManuallyDrop` keeps this copy from decrementing it.
-        ArcRef(
-            core::mem::ManuallyDrop::new(unsafe { Arc::from_raw(table) }),
-            core::marker::PhantomData,
-        )
     }
 
     #[cold]
-    fn make(&self) -> *mut Table<V> {
-        let fresh = Arc::into_raw(Arc::new(Table::new())).cast_mut();
-        match self
+    fn make<V>(&self) -> &Core {
+        let fresh = Box::into_raw(Box::new(Core::new::<V>()));
+        let core = match self
             .ptr
             .compare_exchange(ptr::null_mut(), fresh, AcqRel, Acquire)
         {
             Ok(_) => fresh,
             Err(winner) => {
                 // SAFETY: `fresh` lost the race and was never shared.
-                drop(unsafe { Arc::from_raw(fresh) });
+                drop(unsafe { Box::from_raw(fresh) });
                 winner
             }
-        }
+        };
+        // SAFETY: as in `get`.
+        unsafe { &*core }
     }
 }
 
-impl<V> Drop for LazyTable<V> {
+impl Drop for LazyTable {
     fn drop(&mut self) {
-        let table = unshared(&mut self.ptr);
-        if !table.is_null() {
-            // SAFETY: as in `get_or_make`; this gives our strong count back.
-            let table = unsafe { Arc::from_raw(table) };
-            table.clear();
+        let core = unshared(&mut self.ptr);
+        if !core.is_null() {
+            // SAFETY: ours (see the field); `clear` vacates every record that
+            // points to it before it is freed.
+            let core = unsafe { Box::from_raw(core) };
+            core.clear();
         }
-    }
-}
-
-/// An `Arc<Table<V>>` on loan from a [`LazyTable`].
-pub(crate) struct ArcRef<'a, V>(
-    core::mem::ManuallyDrop<Arc<Table<V>>>,
-    core::marker::PhantomData<&'a LazyTable<V>>,
-);
-
-impl<V> core::ops::Deref for ArcRef<'_, V> {
-    type Target = Arc<Table<V>>;
-    fn deref(&self) -> &Arc<Table<V>> {
-        &self.0
     }
 }

@@ -95,11 +95,15 @@ mod keyed;
 mod lazy;
 mod lock;
 mod map;
+mod node;
+mod record;
 mod reentrancy;
+mod registry;
 mod release;
 mod set;
 mod side;
 mod table;
+mod value;
 
 pub use crate::anchor::{Anchor, WeakKey};
 pub use crate::keyed::Keyed;

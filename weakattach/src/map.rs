@@ -5,8 +5,9 @@ use core::marker::PhantomData;
 
 use crate::WeakKey;
 use crate::lazy::LazyTable;
+use crate::node::Node;
 use crate::side::Side;
-use crate::table::Table;
+use crate::table::Core;
 
 /// A map from instances to values that does not keep its keys alive: when a
 /// key is dropped, its value is dropped with it, at once.
@@ -109,7 +110,7 @@ use crate::table::Table;
 /// returns. If that value's `Drop` panics, the panic comes out of that call,
 /// not out of the key's drop.
 pub struct WeakMap<K: ?Sized + WeakKey, V> {
-    table: LazyTable<V>,
+    table: LazyTable,
     /// Keys are only borrowed; values are owned. `Send` and `Sync` are
     /// written out below, so that a rejected value type is reported against
     /// `WeakMap` itself rather than against a private field.
@@ -155,8 +156,11 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
 }
 
 impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
-    fn key(key: &K) -> Option<usize> {
-        key.anchor().key()
+    /// The map's body and `key`'s node, if both exist (if not, the key has
+    /// no value here).
+    #[inline]
+    fn found<'a>(&'a self, key: &'a K) -> Option<(&'a Core, &'a Node)> {
+        Some((self.table.get()?, key.anchor().node()?))
     }
 
     /// Attaches `value` to `key`, returning the value it replaces.
@@ -168,17 +172,14 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     /// assert_eq!(map.insert(&key, 1), None);
     /// assert_eq!(map.insert(&key, 2), Some(1));
     /// ```
+    #[track_caller]
     pub fn insert(&self, key: &K, value: V) -> Option<V>
     where
         V: Send + 'static,
     {
-        let node = key.anchor().node();
-        let table = self.table.get_or_make();
-        let old = table.insert(node.key(), value);
-        if old.is_none() {
-            Table::register(&table, node);
-        }
-        old
+        // SAFETY: the map's body is a table of `V`s: it is only ever made by
+        // `get_or_make::<V>`.
+        unsafe { self.table.get_or_make::<V>().insert(key.anchor(), value) }
     }
 
     /// A clone of the value attached to `key`.
@@ -192,6 +193,7 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     /// assert_eq!(map.get(&key), Some("value"));
     /// ```
     #[inline]
+    #[track_caller]
     pub fn get(&self, key: &K) -> Option<V>
     where
         V: Clone + Send + 'static,
@@ -214,10 +216,8 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     where
         V: Send + 'static,
     {
-        match (self.table.get(), Self::key(key)) {
-            (Some(table), Some(id)) => table.contains(id),
-            _ => false,
-        }
+        self.found(key)
+            .is_some_and(|(table, node)| table.contains(node))
     }
 
     /// Detaches and returns the value attached to `key`.
@@ -230,11 +230,14 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     /// assert_eq!(map.remove(&key), Some(5));
     /// assert_eq!(map.remove(&key), None);
     /// ```
+    #[track_caller]
     pub fn remove(&self, key: &K) -> Option<V>
     where
         V: Send + 'static,
     {
-        self.table.get()?.remove(Self::key(key)?)
+        let (table, node) = self.found(key)?;
+        // SAFETY: as in `insert`.
+        unsafe { table.remove(node) }
     }
 
     /// Calls `f` with the value attached to `key`, if any, and returns its
@@ -249,11 +252,14 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     /// assert_eq!(map.with(&key, |v| v.len()), Some(3));
     /// ```
     #[inline]
+    #[track_caller]
     pub fn with<R>(&self, key: &K, f: impl FnOnce(&V) -> R) -> Option<R>
     where
         V: Send + 'static,
     {
-        self.table.get()?.with(Self::key(key)?, f)
+        let (table, node) = self.found(key)?;
+        // SAFETY: as in `insert`.
+        unsafe { table.with(node, f) }
     }
 
     /// Calls `f` with mutable access to the value attached to `key`, if any,
@@ -267,11 +273,14 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     /// map.with_mut(&key, |n| *n += 1);
     /// assert_eq!(map.get(&key), Some(2));
     /// ```
+    #[track_caller]
     pub fn with_mut<R>(&self, key: &K, f: impl FnOnce(&mut V) -> R) -> Option<R>
     where
         V: Send + 'static,
     {
-        self.table.get()?.with_mut(Self::key(key)?, f)
+        let (table, node) = self.found(key)?;
+        // SAFETY: as in `insert`.
+        unsafe { table.with_mut(node, f) }
     }
 
     /// The value attached to `key`, attaching `value` first if there is none.
@@ -284,6 +293,7 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     /// assert_eq!(map.get_or_insert(&key, 1), 1);
     /// assert_eq!(map.get_or_insert(&key, 2), 1);
     /// ```
+    #[track_caller]
     pub fn get_or_insert(&self, key: &K, value: V) -> V
     where
         V: Clone + Send + 'static,
@@ -296,7 +306,7 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
                 drop(value);
                 stored
             }
-            None => self.store_or_get(key, value),
+            None => self.with_or_insert_with(key, || value, V::clone),
         }
     }
 
@@ -319,28 +329,53 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     /// assert_eq!(cache.get_or_insert_with(&key, || unreachable!()), 42);
     /// assert_eq!(runs, 1);
     /// ```
+    #[track_caller]
     pub fn get_or_insert_with(&self, key: &K, f: impl FnOnce() -> V) -> V
     where
         V: Clone + Send + 'static,
     {
-        match self.get(key) {
-            Some(stored) => stored,
-            None => self.store_or_get(key, f()),
-        }
+        self.with_or_insert_with(key, f, V::clone)
     }
 
-    /// Stores `value` unless the key has a value by now; a clone of the
-    /// stored one. For a key that a lookup just missed.
-    fn store_or_get(&self, key: &K, value: V) -> V
+    /// Calls `f` with the value attached to `key`, attaching the result of
+    /// `make` first if there is none, and returns what `f` returns.
+    ///
+    /// The same as [`get_or_insert_with`](WeakMap::get_or_insert_with), but
+    /// `f` borrows the stored value instead of cloning it: for values that
+    /// are not `Clone`, or costly to clone, or shared by threads that should
+    /// not all touch one reference count (see [`get`](WeakMap::get)). `make`
+    /// runs with no lock held and only if the key has no value; if another
+    /// caller stores a value meanwhile, the first stored value wins and is
+    /// the one `f` sees. `f` runs with the entry read-locked, as in
+    /// [`with`](WeakMap::with).
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// // A memo of values that are not `Clone`.
+    /// struct Layout { width: u32 }
+    /// let layouts: WeakMap<Anchor, Layout> = WeakMap::new();
+    /// let widget = Anchor::new();
+    /// let width = layouts.with_or_insert_with(&widget, || Layout { width: 80 }, |l| l.width);
+    /// assert_eq!(width, 80);
+    /// let again = layouts.with_or_insert_with(&widget, || unreachable!(), |l| l.width);
+    /// assert_eq!(again, 80);
+    /// ```
+    #[track_caller]
+    pub fn with_or_insert_with<R>(
+        &self,
+        key: &K,
+        make: impl FnOnce() -> V,
+        f: impl FnOnce(&V) -> R,
+    ) -> R
     where
-        V: Clone + Send + 'static,
+        V: Send + 'static,
     {
-        let node = key.anchor().node();
-        let table = self.table.get_or_make();
-        let mut slot = Some(value);
-        let stored = Table::get_or_insert(&table, node, &mut slot);
-        drop(slot); // an unused value, dropped with no lock held
-        stored
+        // SAFETY: as in `insert`.
+        unsafe {
+            self.table
+                .get_or_make::<V>()
+                .with_or_insert(key.anchor(), make, f)
+        }
     }
 
     /// Drops every value of the map. The keys stay valid and can be attached
@@ -355,6 +390,7 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     /// map.clear();
     /// assert_eq!(map.get(&key), None);
     /// ```
+    #[track_caller]
     pub fn clear(&self)
     where
         V: Send + 'static,

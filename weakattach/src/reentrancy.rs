@@ -1,17 +1,22 @@
-//! Re-entrancy: a table call made from user code that the same table is
-//! running (a `with` closure, a value's `Clone`) would wait for a lock its
-//! own thread holds. Each such call records a [`Frame`] on the thread, and
-//! every table call checks the thread's frames first, so it panics instead.
+//! Re-entrancy: user code that a table call runs (a `with`/`with_mut`
+//! closure, a value's `Clone`) holds the lock of one record. A call from that
+//! code that would wait for the same lock would wait for itself, so each
+//! such call records a [`Frame`] on the thread, and a call that finds a lock
+//! taken checks the thread's frames before it waits, and panics instead.
+//! Nothing is checked on the paths that do not wait.
 
 use core::cell::Cell;
 use core::ptr;
 
-/// A call's record that it is running user code of a table, linked into the
-/// thread's list of such records, so that a call on the same table from that
-/// code panics instead of deadlocking. It lives on the stack of the call that
-/// runs the user code.
+use crate::record::Record;
+use crate::table::Core;
+
+/// A call's record that it is running user code with the lock of `record`
+/// of `table`, linked into the thread's list of such records. It lives on
+/// the stack of the call that runs the user code.
 pub(crate) struct Frame {
-    table: *const (),
+    record: *const Record,
+    table: *const Core,
     outer: Cell<*const Frame>,
 }
 
@@ -24,8 +29,9 @@ thread_local_const! {
 }
 
 impl Frame {
-    pub(crate) fn new(table: *const ()) -> Self {
+    pub(crate) fn new(record: &Record, table: &Core) -> Self {
         Frame {
+            record,
             table,
             outer: Cell::new(ptr::null()),
         }
@@ -50,19 +56,46 @@ impl Drop for Entered<'_> {
     }
 }
 
-#[inline]
-pub(crate) fn check_not_reentrant(table: *const ()) {
-    let mut frame = FRAMES.with(Cell::get);
+/// Whether some frame of this thread satisfies `matches`.
+fn any(matches: impl Fn(&Frame) -> bool) -> bool {
+    // During thread-local teardown there are no frames left to find.
+    let mut frame = FRAMES.try_with(Cell::get).unwrap_or(ptr::null());
     while !frame.is_null() {
-        // SAFETY: a linked frame lives in a call that is still running on this
-        // thread, and its `InUserCode` unlinks it before the call returns.
+        // SAFETY: a linked frame lives in a call that is still running on
+        // this thread, and its `Entered` unlinks it before the call returns.
         let current = unsafe { &*frame };
-        assert!(
-            current.table != table,
-            "weakattach: a WeakMap or WeakSet was used from code it runs (a `with`/`with_mut` \
-             closure or a value's `Clone`) on the same table; finish the first call before \
-             making the next (for example read the value with `get` first)"
-        );
+        if matches(current) {
+            return true;
+        }
         frame = current.outer.get();
+    }
+    false
+}
+
+/// Whether this thread runs user code with `record`'s lock held.
+pub(crate) fn holds(record: &Record) -> bool {
+    any(|frame| ptr::eq(frame.record, record))
+}
+
+const SAME_TABLE: &str = "weakattach: a WeakMap or WeakSet was used from code it runs (a \
+     `with`/`with_mut` closure or a value's `Clone`) on the same table, in a way that would \
+     wait for that code to finish";
+
+/// Panics: this thread would wait for a lock it holds itself.
+#[cold]
+#[track_caller]
+pub(crate) fn waits_for_itself() -> ! {
+    panic!(
+        "{SAME_TABLE}: the call needs the entry that the running code holds; finish the first \
+         call before making the next (for example read the value with `get` first)"
+    )
+}
+
+/// Panics if this thread runs user code of `table` (a `clear` then would
+/// wait for itself).
+#[track_caller]
+pub(crate) fn check_table(table: &Core) {
+    if any(|frame| ptr::eq(frame.table, table)) {
+        panic!("{SAME_TABLE}: `clear` needs every entry of the table; call it after the closure");
     }
 }

@@ -3,28 +3,10 @@
 //! rest of the crate noticing.
 
 #[cfg(not(loom))]
-pub(crate) use core::hint::spin_loop;
-#[cfg(not(loom))]
-pub(crate) use std::sync::{
-    Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak,
-    atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering},
-};
-#[cfg(not(loom))]
-pub(crate) use std::thread::yield_now;
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 
 #[cfg(loom)]
-pub(crate) use loom::hint::spin_loop;
-#[cfg(loom)]
-pub(crate) use loom::sync::{
-    Condvar, Mutex, MutexGuard,
-    atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicUsize, Ordering},
-};
-#[cfg(loom)]
-pub(crate) use loom::thread::yield_now;
-// loom has no `Weak`; the reference counts of a table are not what the loom
-// models explore, so std's `Arc` stands in for them.
-#[cfg(loom)]
-pub(crate) use std::sync::{Arc, PoisonError, Weak};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 
 /// `UnsafeCell` whose accesses loom tracks: each pointer from `get` (shared)
 /// or `get_mut` (exclusive) counts as an access for as long as it lives, and
@@ -84,17 +66,6 @@ impl<T> MutPtr<T> {
     }
 }
 
-/// Orders a `SeqCst` read-modify-write before the `SeqCst` load that
-/// follows it, as the C++ memory model already does (`SeqCst` operations
-/// have one total order), so it is nothing outside loom. loom treats `SeqCst`
-/// accesses as `AcqRel` and would report executions that cannot happen; a
-/// `SeqCst` fence, which it does model, gives its models the same order.
-#[inline]
-pub(crate) fn store_load_order() {
-    #[cfg(loom)]
-    loom::sync::atomic::fence(Ordering::SeqCst);
-}
-
 /// `const fn` normally; a plain `fn` under loom, whose atomics cannot be made
 /// in a constant (so a loom build has no `static` tables).
 macro_rules! const_fn {
@@ -117,12 +88,6 @@ macro_rules! thread_local_const {
     };
 }
 
-/// Locks `mutex`, ignoring poison: no lock of this crate is held while user
-/// code runs, so a poisoned one still guards consistent data.
-pub(crate) fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// The value of an atomic pointer that is not shared (`&mut`).
 pub(crate) fn unshared<T>(atomic: &mut AtomicPtr<T>) -> *mut T {
     #[cfg(not(loom))]
@@ -132,5 +97,23 @@ pub(crate) fn unshared<T>(atomic: &mut AtomicPtr<T>) -> *mut T {
     #[cfg(loom)]
     {
         atomic.with_mut(|ptr| *ptr)
+    }
+}
+
+/// One round of a wait for another thread: a few rounds of spinning, then a
+/// yield of the thread, then sleeps that grow to a millisecond, so that a
+/// long wait (for another thread's closure) costs next to no processor time.
+/// Under loom every round is a yield, which its scheduler explores.
+pub(crate) fn backoff(round: &mut u32) {
+    *round = round.saturating_add(1);
+    #[cfg(loom)]
+    loom::thread::yield_now();
+    #[cfg(not(loom))]
+    match *round {
+        0..=15 => core::hint::spin_loop(),
+        16..=63 => std::thread::yield_now(),
+        _ => std::thread::sleep(std::time::Duration::from_micros(
+            u64::from(*round - 63).min(1_000),
+        )),
     }
 }

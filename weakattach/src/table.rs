@@ -1,444 +1,313 @@
-//! The shared body of a [`WeakMap`](crate::WeakMap): a sharded hash map from
-//! keys (the addresses of the keys' nodes, see [`Node`]) to values, reached
-//! by the map's handle and by the nodes of the keys it holds.
+//! The shared body of a [`WeakMap`](crate::WeakMap) ([`Core`]) and the table
+//! operations on a key's records.
 //!
-//! Each shard has a [`ShardLock`]. Lookups (`get`, `with`, `contains_key`)
-//! are its readers, and readers write nothing that another thread's readers
-//! touch, so threads that read one table do not slow each other down.
-//! `insert`, `remove`, `with_mut`, `clear` and evictions are writers.
+//! A table holds no values: they are in the records of its keys' nodes
+//! (`node.rs`). What the table keeps is its registry (`registry.rs`), which
+//! lets `clear` and the table's drop reach those records, and the function
+//! that drops its type of value, for a key's release, which does not know
+//! the type.
 //!
-//! Rules that keep it deadlock-free:
-//! - user code runs in a shard only inside `with`-style calls (closures,
-//!   `Clone`): as a reader counted [`IN_USER_CODE`], or as a writer whose
-//!   shard is marked `busy`;
-//! - a value is never dropped while a shard is held: it is taken out first;
-//! - a key's eviction never waits for user code: if user code is in the
-//!   shard, the eviction is handed to the calls inside through [`ShardLock`],
-//!   and done before the last of them returns.
+//! Who may touch a record, and how they meet:
+//! - calls through a key (`insert`, `get`, `with`, `remove`, ...) find the
+//!   record from the key and take its lock (read or write); the key is
+//!   borrowed meanwhile, so it cannot be dropped;
+//! - a key's release (`release.rs`) needs no one to get out of its way but
+//!   a `clear`;
+//! - a `clear` takes records out of the registry (marking them `CLAIMED`),
+//!   then deals with each under its write lock. A record it took out is
+//!   dealt with by it alone: a `remove` or a release that finds it `CLAIMED`
+//!   lets go of the record and tries again once it has been vacated, so the
+//!   `clear` never finds its record freed.
+//!
+//! Locks are taken in one order, and none is held while user code runs but
+//! the lock of the record that the code was given: a record, then its
+//! table's registry or its key's spares. Values are dropped with no lock held.
 
-use core::hash::{BuildHasherDefault, Hasher};
-use core::marker::PhantomData;
-use core::ops::{Deref, DerefMut};
-use core::ptr;
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use crate::anchor::Anchor;
+use crate::lock::SpinLock;
+use crate::node::{self, Claim, Node};
+use crate::record::{CLAIMED, ReadGuard, Record, WriteGuard};
+use crate::reentrancy::{self, Frame};
+use crate::registry::Registry;
+use crate::sync::backoff;
+use crate::value::{self, DropWord, Owned, Word};
 
-use crate::lock::{
-    BRIEF, HandOver, IN_USER_CODE, Leave, Readers, SHARDS, ShardLock, Taken, ToReaders, Unlock,
-    pause,
-};
-use crate::reentrancy::{Frame, check_not_reentrant};
-use crate::release::{Evict, Node};
-use crate::sync::{
-    Arc, AtomicBool, AtomicUsize, MutPtr, Mutex,
-    Ordering::{Acquire, Release},
-    UnsafeCell, Weak, lock,
-};
-
-type Map<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
-
-pub(crate) struct Table<V> {
-    shards: [Shard<V>; SHARDS],
-    readers: Readers,
+pub(crate) struct Core {
+    registry: SpinLock<Registry>,
+    /// Drops a value of this table's type.
+    drop_word: DropWord,
 }
 
-#[repr(align(128))] // one shard per cache line pair: no false sharing
-struct Shard<V> {
-    lock: ShardLock,
-    /// Read by the readers of `lock`, written by its writer.
-    map: UnsafeCell<Map<V>>,
-    /// Whether the writer of `lock` is running user code.
-    busy: AtomicBool,
-    /// Keys whose eviction was handed to the calls in the shard. While
-    /// `PENDING` is clear it holds only keys whose evictions are still under
-    /// way (their nodes are alive).
-    pending: Mutex<Vec<u64>>,
-}
+// SAFETY: the registry's pointers are to records, which are made to be
+// reached from any thread; they are used only under the registry's lock.
+unsafe impl Send for Registry {}
 
-// SAFETY: `map` is written only by the writer of `lock` while no reader is
-// in, and read only by readers while no writer is (see `ShardLock`): the
-// contract of an `RwLock`. Values move between threads (a key's drop takes
-// them out), hence `V: Send`. Readers on several threads at once share `&V`,
-// which needs `V: Sync`; they come only through a `WeakMap`, which is `Sync`
-// only when `V: Sync`. Other threads reach a table only through the nodes of
-// its keys, to evict, which reads no value.
-unsafe impl<V: Send> Sync for Shard<V> {}
-
-impl<V> Table<V> {
-    pub(crate) fn new() -> Self {
-        Table {
-            shards: core::array::from_fn(|_| Shard {
-                lock: ShardLock::new(),
-                map: UnsafeCell::new(Map::default()),
-                busy: AtomicBool::new(false),
-                pending: Mutex::new(Vec::new()),
-            }),
-            readers: Readers::new(),
+impl Core {
+    /// A table of `V`s.
+    pub(crate) fn new<V>() -> Core {
+        Core {
+            registry: SpinLock::new(Registry::new()),
+            drop_word: value::drop_word::<V>,
         }
     }
 
-    fn addr(&self) -> *const () {
-        ptr::from_ref(self).cast()
+    fn register(&self, record: &Record) {
+        self.registry.lock().add(record);
     }
 
-    /// Takes shard `index` as its writer, once the calls in it have left, and
-    /// carries out the evictions handed to them.
-    fn write(&self, index: usize) -> Guard<'_, V> {
-        let shard = &self.shards[index];
-        let taken = shard.lock.lock(&self.readers, index);
-        let mut guard = Guard {
-            shard,
-            evicted: Vec::new(),
-        };
-        if let Taken::Pending = taken {
-            guard.evict_pending();
-        }
-        guard
+    /// Takes `record`, which belongs to the table at `this`, out of its
+    /// registry, returning the function that drops its value; `None` if a
+    /// `clear` took it out first.
+    ///
+    /// The table is passed as a pointer: once the lock is released it may be
+    /// freed at any moment (by a drop that was waiting for the record to
+    /// leave), so nothing here refers to it after that.
+    ///
+    /// # Safety
+    /// `this` is alive: the caller holds the write lock of `record`, which
+    /// belongs to it.
+    pub(crate) unsafe fn unregister(this: *const Core, record: &Record) -> Option<DropWord> {
+        // SAFETY: the caller's promise.
+        let table = unsafe { &*this };
+        let drop_word = table.drop_word;
+        let mut registry = table.registry.lock();
+        // SAFETY: the record belongs to this table: it is in the registry, or
+        // a `clear` took it out.
+        let removed = unsafe { registry.remove(record) };
+        drop(registry);
+        removed.then_some(drop_word)
     }
 
-    /// Runs `f` on the entry of `key` as a reader of its shard counted with
-    /// `weight`, or as its writer while a writer or handed-in evictions are
-    /// due first.
-    #[inline]
-    fn read<R>(&self, key: u64, weight: usize, f: impl FnOnce(Option<&V>) -> R) -> R {
-        let index = shard_of(key);
-        let shard = &self.shards[index];
-        let count = self.readers.mine(index);
-        if !shard.lock.read(count, weight) {
-            return self.read_as_writer(key, weight, f);
-        }
-        let _reading = Reading {
-            table: self,
-            index,
-            count,
-            weight,
-        };
-        let map = shard.map.get();
-        // SAFETY: we are counted as a reader of the shard and saw neither
-        // `LOCKED` nor `PENDING` after: no writer is in the map until we
-        // leave (`map` goes before `_reading`), and no entry of a dead key is
-        // left in it.
-        f(unsafe { map.deref() }.get(&key))
+    pub(crate) fn contains(&self, node: &Node) -> bool {
+        node.find(self).is_some()
     }
 
-    #[cold]
-    fn read_as_writer<R>(&self, key: u64, weight: usize, f: impl FnOnce(Option<&V>) -> R) -> R {
-        let guard = self.write(shard_of(key));
-        let mut guard = guard;
-        let _busy = (weight == IN_USER_CODE).then(|| Busy::mark(&guard.shard.busy));
-        f(guard.map().get(&key))
-    }
-
-    /// Called by a reader that left shard `index` and saw evictions waiting:
-    /// takes them over, unless a writer holds the shard (it does them before
-    /// it unlocks).
-    #[cold]
-    fn take_over(&self, index: usize) {
-        if self.shards[index].lock.try_lock() {
-            self.settle(index);
-        }
-    }
-
-    /// Holding the lock of shard `index`, taken without waiting for readers,
-    /// with evictions in its pending list: carries them out if no reader
-    /// that runs user code is in, or else leaves them to those readers.
-    /// Never waits for user code.
-    fn settle(&self, index: usize) {
-        let shard = &self.shards[index];
-        if let ToReaders::Alone = shard.lock.hand_to_readers(&self.readers, index) {
-            let mut guard = Guard {
-                shard,
-                evicted: Vec::new(),
-            };
-            guard.evict_pending();
-        }
-    }
-
-    pub(crate) fn insert(&self, key: usize, value: V) -> Option<V> {
-        check_not_reentrant(self.addr());
-        let key = stored(key);
-        self.write(shard_of(key)).map().insert(key, value)
-    }
-
-    pub(crate) fn remove(&self, key: usize) -> Option<V> {
-        check_not_reentrant(self.addr());
-        let key = stored(key);
-        self.write(shard_of(key)).map().remove(&key)
-    }
-
-    pub(crate) fn contains(&self, key: usize) -> bool {
-        check_not_reentrant(self.addr());
-        self.read(stored(key), BRIEF, |value| value.is_some())
-    }
-
-    /// Runs `f` on the value of `key` as a reader of its shard.
-    #[inline]
-    pub(crate) fn with<R>(&self, key: usize, f: impl FnOnce(&V) -> R) -> Option<R> {
-        check_not_reentrant(self.addr());
-        self.read(stored(key), IN_USER_CODE, |value| {
-            // The frame covers the user code only: values whose eviction this
-            // reader takes over as it leaves are dropped after it, and their
-            // `Drop` may use this table.
-            let frame = Frame::new(self.addr());
-            let _entered = frame.enter();
-            value.map(f)
-        })
-    }
-
-    /// Runs `f` on the value of `key` as the writer of its shard, marked busy.
-    pub(crate) fn with_mut<R>(&self, key: usize, f: impl FnOnce(&mut V) -> R) -> Option<R> {
-        check_not_reentrant(self.addr());
-        let key = stored(key);
-        let mut guard = self.write(shard_of(key));
-        let busy = &guard.shard.busy;
-        let mut map = guard.map();
-        let value = map.get_mut(&key)?;
-        let frame = Frame::new(self.addr());
-        let _entered = frame.enter();
-        let _busy = Busy::mark(busy);
-        Some(f(value))
-    }
-
-    /// Takes every value out, then drops them with no lock held. A panicking
-    /// drop does not stop the others (a second panic aborts, as in `Vec`).
-    pub(crate) fn clear(&self) {
-        check_not_reentrant(self.addr());
-        let taken: [Map<V>; SHARDS] =
-            core::array::from_fn(|index| core::mem::take(&mut *self.write(index).map()));
-        drop_all(taken.into_iter().flat_map(Map::into_values));
-    }
-}
-
-impl<V: Send + 'static> Table<V> {
-    /// Records this table in `node`, the node of a key that just gained an
-    /// entry here, before any user code runs: from then on the key's release
-    /// finds the entry, whatever happens next.
-    pub(crate) fn register(this: &Arc<Self>, node: &Node) {
-        node.register(Arc::as_ptr(this).cast(), || {
-            let weak: Weak<dyn Evict> = Arc::downgrade(this) as Weak<dyn Evict>;
-            weak
-        });
-    }
-
-    /// A clone of the value of `node`'s key, storing the value in `slot`
-    /// first if there is none, as the writer of the key's shard (callers look
-    /// the key up as readers first). An unused value stays in `slot`, for the
-    /// caller to drop once the shard is unlocked (also if `V::clone` panics).
-    pub(crate) fn get_or_insert(this: &Arc<Self>, node: &Node, slot: &mut Option<V>) -> V
-    where
-        V: Clone,
-    {
-        check_not_reentrant(this.addr());
-        let key = stored(node.key());
-        let mut guard = this.write(shard_of(key));
-        let busy = &guard.shard.busy;
-        let mut map = guard.map();
-        let stored = match map.entry(key) {
-            Entry::Occupied(entry) => entry.into_mut(),
-            Entry::Vacant(entry) => {
-                let stored = entry.insert(slot.take().expect("`slot` holds the value to store"));
-                // `node.tables` is never held while a shard is locked, so
-                // taking it under the shard lock cannot deadlock.
-                Self::register(this, node);
-                stored
-            }
-        };
-        let frame = Frame::new(this.addr());
-        let _entered = frame.enter();
-        let _busy = Busy::mark(busy);
-        stored.clone()
-    }
-}
-
-impl<V: Send> Evict for Table<V> {
-    fn evict(&self, node: usize) {
-        let key = stored(node);
-        let index = shard_of(key);
-        let shard = &self.shards[index];
-        let mut spins = 0u32;
+    /// The record of `node`'s key in this table, read-locked.
+    #[track_caller]
+    fn read<'a>(&self, node: &'a Node) -> Option<ReadGuard<'a>> {
         loop {
-            if shard.lock.try_lock() {
-                if self.readers.wait_for_brief(index) {
-                    let mut guard = Guard {
-                        shard,
-                        evicted: Vec::new(),
-                    };
-                    let value = guard.map().remove(&key);
-                    guard.evicted.extend(value);
-                } else {
-                    lock(&shard.pending).push(key);
-                    self.settle(index);
-                }
-                return;
+            let record = node.find(self)?;
+            let guard = record.read();
+            if record.belongs_to(self) {
+                return Some(guard);
             }
-            if shard.busy.load(Acquire) || shard.lock.awaits_readers() {
-                break; // user code holds the shard: do not wait for it
-            }
-            // A short call (no user code) holds the lock: it is soon done.
-            spins = spins.wrapping_add(1);
-            pause(spins);
-        }
-        lock(&shard.pending).push(key);
-        if let HandOver::Locked = shard.lock.lock_or_hand_over() {
-            // The holder let go meanwhile: see to the work here.
-            self.settle(index);
-        }
-    }
-}
-
-/// Holds the lock of `shard` as its writer; dropping it unlocks, first
-/// carrying out any eviction handed in meanwhile, and then drops the evicted
-/// values, with no lock held.
-struct Guard<'a, V> {
-    shard: &'a Shard<V>,
-    evicted: Vec<V>,
-}
-
-impl<V> Guard<'_, V> {
-    /// The map, for one use at a time.
-    fn map(&mut self) -> MapMut<'_, V> {
-        MapMut {
-            map: self.shard.map.get_mut(),
-            _guard: PhantomData,
+            // Vacated (by a `clear`) between the look and the lock.
         }
     }
 
-    /// Removes the entries of the keys handed in, into `evicted`.
-    fn evict_pending(&mut self) {
-        let pending = core::mem::take(&mut *lock(&self.shard.pending));
-        let mut evicted: Vec<V> = {
-            let mut map = self.map();
-            pending
-                .into_iter()
-                .filter_map(|key| map.remove(&key))
-                .collect()
+    /// The record of `node`'s key in this table, write-locked.
+    #[track_caller]
+    fn write<'a>(&self, node: &'a Node) -> Option<WriteGuard<'a>> {
+        loop {
+            let record = node.find(self)?;
+            let guard = record.write();
+            if record.belongs_to(self) {
+                return Some(guard);
+            }
+        }
+    }
+
+    /// Runs `f` on the value of a record of this table, as its user code.
+    ///
+    /// # Safety
+    /// This is a table of `V`s.
+    unsafe fn run<V, R>(&self, guard: ReadGuard<'_>, f: impl FnOnce(&V) -> R) -> R {
+        let frame = Frame::new(guard.record(), self);
+        let _entered = frame.enter();
+        // SAFETY: the record belongs to this table of `V`s.
+        f(unsafe { guard.value::<V>() })
+    }
+
+    /// # Safety
+    /// This is a table of `V`s.
+    #[track_caller]
+    pub(crate) unsafe fn with<V, R>(&self, node: &Node, f: impl FnOnce(&V) -> R) -> Option<R> {
+        let guard = self.read(node)?;
+        // SAFETY: the caller's promise.
+        Some(unsafe { self.run(guard, f) })
+    }
+
+    /// # Safety
+    /// This is a table of `V`s.
+    #[track_caller]
+    pub(crate) unsafe fn with_mut<V, R>(
+        &self,
+        node: &Node,
+        f: impl FnOnce(&mut V) -> R,
+    ) -> Option<R> {
+        let mut guard = self.write(node)?;
+        let frame = Frame::new(guard.record(), self);
+        let _entered = frame.enter();
+        // SAFETY: the record belongs to this table of `V`s.
+        Some(f(unsafe { guard.value_mut::<V>() }))
+    }
+
+    /// For a key with no node yet: makes one, with `value` for this table in
+    /// its first record, returned write-locked. If another thread gave the key
+    /// a node first, returns that node and the value.
+    fn attach_first<'a, V>(
+        &self,
+        anchor: &'a Anchor,
+        value: Owned<V>,
+    ) -> Result<WriteGuard<'a>, (&'a Node, Owned<V>)> {
+        if let Some(node) = anchor.node() {
+            return Err((node, value));
+        }
+        let fresh = Box::into_raw(Box::new(Node::written(self, value.into_word())));
+        match anchor.publish(fresh) {
+            Ok(node) => {
+                // Before the lock is released: a `clear` finds the record
+                // only once it is complete.
+                self.register(&node.first);
+                // SAFETY: the record was made write-locked, for us.
+                Ok(unsafe { WriteGuard::adopt(&node.first) })
+            }
+            Err(node) => {
+                // SAFETY: `fresh` lost the race and was never shared.
+                let fresh = unsafe { Box::from_raw(fresh) };
+                // SAFETY: as made above: write-locked, for us, with our value.
+                let mut guard = unsafe { WriteGuard::adopt(&fresh.first) };
+                // SAFETY: the record holds our `V`.
+                let value = unsafe { Owned::from_word(guard.take()) };
+                guard.keep_locked();
+                Err((node, value))
+            }
+        }
+    }
+
+    /// Stores `value` in a record that `claim` gave this table, and registers
+    /// the record; the guard still holds it.
+    fn fill(&self, guard: &mut WriteGuard<'_>, value: Word) {
+        guard.put(value);
+        self.register(guard.record());
+    }
+
+    /// # Safety
+    /// This is a table of `V`s.
+    #[track_caller]
+    pub(crate) unsafe fn insert<V>(&self, anchor: &Anchor, value: V) -> Option<V> {
+        let (node, value) = match self.attach_first(anchor, Owned::new(value)) {
+            Ok(_guard) => return None,
+            Err(taken) => taken,
         };
-        self.evicted.append(&mut evicted);
-    }
-}
-
-/// The map of a shard whose lock a [`Guard`] holds, borrowed from the guard.
-struct MapMut<'a, V> {
-    map: MutPtr<Map<V>>,
-    _guard: PhantomData<&'a mut Map<V>>,
-}
-
-impl<V> Deref for MapMut<'_, V> {
-    type Target = Map<V>;
-
-    fn deref(&self) -> &Map<V> {
-        // SAFETY: as in `deref_mut`.
-        unsafe { self.map.deref() }
-    }
-}
-
-impl<V> DerefMut for MapMut<'_, V> {
-    fn deref_mut(&mut self) -> &mut Map<V> {
-        // SAFETY: a `Guard` exists only while its holder holds the shard's
-        // lock as its writer with no reader in, which is what guards the
-        // map; `Guard::map` takes the guard by `&mut`, so this is the only
-        // access through it, and it ends before the guard unlocks.
-        unsafe { self.map.deref() }
-    }
-}
-
-impl<V> Drop for Guard<'_, V> {
-    fn drop(&mut self) {
-        while let Unlock::Pending = self.shard.lock.unlock() {
-            self.evict_pending();
-        }
-        // `evicted` is dropped next, with the lock released.
-    }
-}
-
-/// A reader in a shard; dropping it leaves, taking over the evictions that
-/// were handed to the readers if it is the last to leave.
-struct Reading<'a, V> {
-    table: &'a Table<V>,
-    index: usize,
-    count: &'a AtomicUsize,
-    weight: usize,
-}
-
-impl<V> Drop for Reading<'_, V> {
-    #[inline]
-    fn drop(&mut self) {
-        let lock = &self.table.shards[self.index].lock;
-        if let Leave::Pending = lock.leave(self.count, self.weight) {
-            self.table.take_over(self.index);
+        loop {
+            if let Some(mut guard) = self.write(node) {
+                // SAFETY: the record belongs to this table of `V`s.
+                let old = unsafe { Owned::<V>::from_word(guard.take()) };
+                guard.put(value.into_word());
+                drop(guard);
+                return Some(old.into_inner());
+            }
+            if let Claim::Vacant(mut guard) = node.claim(self) {
+                self.fill(&mut guard, value.into_word());
+                return None;
+            }
         }
     }
-}
 
-/// Marks a shard's writer as running user code until dropped.
-struct Busy<'a>(&'a AtomicBool);
-
-impl<'a> Busy<'a> {
-    fn mark(busy: &'a AtomicBool) -> Self {
-        busy.store(true, Release);
-        Busy(busy)
-    }
-}
-
-impl Drop for Busy<'_> {
-    fn drop(&mut self) {
-        self.0.store(false, Release);
-    }
-}
-
-/// Drops every item; if one panics, the rest are still dropped while the
-/// panic unwinds, as the elements of a `Vec` are.
-fn drop_all<I: Iterator>(items: I) {
-    struct Rest<I: Iterator>(I);
-    impl<I: Iterator> Drop for Rest<I> {
-        fn drop(&mut self) {
-            self.0.by_ref().for_each(drop);
+    /// Runs `f` on the value of `anchor`'s key, storing the result of `make`
+    /// first if there is none. `make` runs with no lock held; if another
+    /// call stored a value meanwhile, that one is used and the new one
+    /// dropped, also with no lock held.
+    ///
+    /// # Safety
+    /// This is a table of `V`s.
+    #[track_caller]
+    pub(crate) unsafe fn with_or_insert<V, R>(
+        &self,
+        anchor: &Anchor,
+        make: impl FnOnce() -> V,
+        f: impl FnOnce(&V) -> R,
+    ) -> R {
+        if let Some(guard) = anchor.node().and_then(|node| self.read(node)) {
+            // SAFETY: the caller's promise.
+            return unsafe { self.run(guard, f) };
+        }
+        let (node, value) = match self.attach_first(anchor, Owned::new(make())) {
+            // SAFETY: the caller's promise.
+            Ok(guard) => return unsafe { self.run(guard.downgrade(), f) },
+            Err(taken) => taken,
+        };
+        loop {
+            if let Some(guard) = self.read(node) {
+                // SAFETY: the caller's promise.
+                let result = unsafe { self.run(guard, f) };
+                drop(value); // unused, and dropped with no lock held
+                return result;
+            }
+            if let Claim::Vacant(mut guard) = node.claim(self) {
+                self.fill(&mut guard, value.into_word());
+                // SAFETY: the caller's promise.
+                return unsafe { self.run(guard.downgrade(), f) };
+            }
         }
     }
-    let mut rest = Rest(items);
-    rest.0.by_ref().for_each(drop);
-}
 
-/// An odd multiplier whose products spread an address over the upper bits.
-const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
-
-/// The map key of a node's entries: its address times an odd constant. That
-/// is a bijection, so distinct nodes keep distinct keys, and its upper bits
-/// depend on every bit of the address, which is aligned and close to its
-/// neighbours.
-#[inline]
-fn stored(node: usize) -> u64 {
-    (node as u64).wrapping_mul(MULTIPLIER)
-}
-
-/// The shard of a key: its top four bits, the best mixed.
-#[inline]
-fn shard_of(key: u64) -> usize {
-    const { assert!(SHARDS <= 16 && SHARDS.is_power_of_two()) };
-    #[allow(clippy::cast_possible_truncation, clippy::modulo_one)]
-    // four bits; one shard under loom
-    let shard = (key >> 60) as usize % SHARDS;
-    shard
-}
-
-/// Hashes the keys of a shard's map, which are mixed already: the halves
-/// swap, so that the map's bucket index (low bits) and tag (top seven) come
-/// from well-mixed bits, and not from the shard's bits.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn write(&mut self, _: &[u8]) {
-        unreachable!("keys are hashed with `write_u64`")
+    /// # Safety
+    /// This is a table of `V`s.
+    #[track_caller]
+    pub(crate) unsafe fn remove<V>(&self, node: &Node) -> Option<V> {
+        let mut round = 0;
+        loop {
+            let mut guard = self.write(node)?;
+            // SAFETY: we hold the write lock of a record of this table.
+            if unsafe { Core::unregister(self, guard.record()) }.is_none() {
+                // A `clear` is on its way to this record: let it have it.
+                drop(guard);
+                backoff(&mut round);
+                continue;
+            }
+            // SAFETY: the record belongs to this table of `V`s.
+            let value = unsafe { Owned::<V>::from_word(guard.take()) };
+            node::vacate(&mut guard, self);
+            drop(guard);
+            return Some(value.into_inner());
+        }
     }
 
-    #[inline]
-    fn write_u64(&mut self, key: u64) {
-        self.0 = key.rotate_left(32);
+    /// Drops every value of the table before it returns. If a value's drop
+    /// panics, the others are still dropped, then the panic goes on (a
+    /// second panic aborts, as in `Vec`).
+    #[track_caller]
+    pub(crate) fn clear(&self) {
+        reentrancy::check_table(self);
+        struct Rest<'a>(&'a Core);
+        impl Drop for Rest<'_> {
+            fn drop(&mut self) {
+                while let Some(word) = self.0.take_one() {
+                    // SAFETY: the word holds a value of this table's type.
+                    unsafe { (self.0.drop_word)(word) };
+                }
+            }
+        }
+        let rest = Rest(self);
+        while let Some(word) = self.take_one() {
+            // SAFETY: as above.
+            unsafe { (self.drop_word)(word) };
+        }
+        drop(rest);
     }
 
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
+    /// Takes one value out of the table, vacating its record.
+    fn take_one(&self) -> Option<Word> {
+        let record = self.registry.lock().pop()?;
+        // SAFETY: a record taken out of a registry stays alive until we have
+        // dealt with it: its key's release waits for us.
+        let record = unsafe { &*record };
+        // `check_table` made sure that no user code of this table runs on
+        // this thread, so this waits only for other threads.
+        let mut guard = record.write();
+        // Nobody vacates a `CLAIMED` record but us.
+        debug_assert!(record.belongs_to(self));
+        debug_assert!({
+            let _registry = self.registry.lock();
+            // SAFETY: under the registry's lock.
+            unsafe { record.slot() == CLAIMED }
+        });
+        // SAFETY: the record belongs to this table, so it holds a value.
+        let word = unsafe { guard.take() };
+        node::vacate(&mut guard, self);
+        drop(guard); // our last touch of the record
+        Some(word)
     }
 }

@@ -161,17 +161,40 @@ fn a_key_dropped_inside_a_closure_of_its_own_table() {
 }
 
 #[test]
-fn using_the_same_table_inside_its_closure_panics() {
+fn using_the_same_entry_inside_its_closure_panics() {
     within_deadline(|| {
         let map = WeakMap::new();
         let key = Anchor::new();
         map.insert(&key, 1);
-        let outcome = catch_unwind(AssertUnwindSafe(|| map.with(&key, |_| map.get(&key))));
+        let outcome = catch_unwind(AssertUnwindSafe(|| map.with(&key, |_| map.insert(&key, 2))));
         let message = outcome.unwrap_err();
-        let message = message.downcast_ref::<&str>().copied().unwrap_or_default();
+        let message = message
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
         assert!(message.contains("same table"), "{message}");
-        // The table is still usable.
+        // The table is still usable, and the value unchanged.
         assert_eq!(map.get(&key), Some(1));
+    });
+}
+
+#[test]
+fn reading_the_same_entry_or_another_inside_a_closure_works() {
+    within_deadline(|| {
+        let map = WeakMap::new();
+        let (key, other) = (Anchor::new(), Anchor::new());
+        map.insert(&key, 1);
+        map.insert(&other, 10);
+        let seen = map.with(&key, |&v| {
+            map.insert(&other, 20);
+            (
+                v,
+                map.get(&key),
+                map.with(&key, |&w| w + 1),
+                map.get(&other),
+            )
+        });
+        assert_eq!(seen, Some((1, Some(1), Some(2), Some(20))));
     });
 }
 
@@ -339,26 +362,21 @@ fn an_unused_value_is_dropped_outside_the_lock_even_if_clone_panics() {
     });
 }
 
-/// A reader whose closure drops keys of its own table takes over the
-/// evictions it holds up as it leaves, after its closure has returned: the
-/// `Drop` of those values may then use that same table.
+/// Keys of a table dropped inside a closure of that same table are
+/// reclaimed before their drop returns, and their values' `Drop` may use the
+/// table.
 #[test]
-fn values_a_reader_takes_over_are_dropped_outside_its_closure() {
+fn keys_dropped_inside_a_closure_of_their_table_are_reclaimed_at_once() {
     static TABLE: WeakMap<Anchor, Probe> = WeakMap::new();
     static PROBED: Anchor = Anchor::new();
-    static IN_CLOSURE: AtomicBool = AtomicBool::new(false);
-    static AFTER_THE_CLOSURE: AtomicUsize = AtomicUsize::new(0);
+    static DROPPED: AtomicUsize = AtomicUsize::new(0);
     static TABLE_WORKED: AtomicUsize = AtomicUsize::new(0);
     struct Probe;
     impl Drop for Probe {
         fn drop(&mut self) {
-            // Dropped inside the closure (a key in another shard), the
-            // same-table call may panic, as documented; after it, it works.
-            if !IN_CLOSURE.load(SeqCst) {
-                AFTER_THE_CLOSURE.fetch_add(1, SeqCst);
-                if matches!(catch_unwind(|| TABLE.contains_key(&PROBED)), Ok(true)) {
-                    TABLE_WORKED.fetch_add(1, SeqCst);
-                }
+            DROPPED.fetch_add(1, SeqCst);
+            if TABLE.contains_key(&PROBED) {
+                TABLE_WORKED.fetch_add(1, SeqCst);
             }
         }
     }
@@ -371,15 +389,13 @@ fn values_a_reader_takes_over_are_dropped_outside_its_closure() {
         TABLE.insert(key, Probe);
     }
     let read = TABLE.with(&reader, |_| {
-        IN_CLOSURE.store(true, SeqCst);
         drop(doomed);
-        IN_CLOSURE.store(false, SeqCst);
+        DROPPED.load(SeqCst)
     });
-    assert_eq!(read, Some(()));
-    let after = AFTER_THE_CLOSURE.load(SeqCst);
-    assert!(
-        after >= 1,
-        "no key shared the reader's shard among {victims}"
+    assert_eq!(
+        read,
+        Some(victims),
+        "every value was dropped inside the closure"
     );
-    assert_eq!(TABLE_WORKED.load(SeqCst), after);
+    assert_eq!(TABLE_WORKED.load(SeqCst), victims);
 }

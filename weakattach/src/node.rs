@@ -1,0 +1,238 @@
+//! [`Node`]: what an attached [`Anchor`](crate::Anchor) owns. A key's entries
+//! live here, with the key, not in the tables: a lookup goes from the key to
+//! its record without a hash probe, and a key's drop gives back its memory
+//! with its values.
+//!
+//! The first record is inline, so a key in one table costs one allocation
+//! of 32 bytes (on 64-bit targets). A key in several tables at once keeps the
+//! others in *spare* records, found through a small index by table. Spare
+//! records never move and are not freed before the node: a record that a
+//! table leaves becomes vacant and serves the next table the key joins. So a
+//! key holds at most as many records as it had tables at one time, however
+//! many short-lived tables it passes through.
+//!
+//! Attaching a key to a table (turning a vacant record into the table's)
+//! happens under the key's claim lock, so one key never gets two records for
+//! one table. Everything else on a record happens under its own lock.
+
+use core::hash::{BuildHasherDefault, Hasher};
+use core::ptr;
+use std::collections::HashMap;
+
+use crate::lock::SpinLock;
+use crate::record::{OVERFLOW, Record, WriteGuard};
+use crate::sync::{
+    AtomicPtr,
+    Ordering::{AcqRel, Acquire},
+    unshared,
+};
+use crate::table::Core;
+
+#[repr(C)]
+pub(crate) struct Node {
+    /// The first record, and the key's claim lock (see `record.rs`).
+    pub(crate) first: Record,
+    /// Null until the key is in two tables at once; then the spare records.
+    /// Set once, freed with the node.
+    spares: AtomicPtr<Spares>,
+}
+
+// A panic never leaves a node half-changed: locks are released by guards
+// as the panic unwinds, and values are dropped out of their records. So an
+// `Anchor`, which points to its node, is unwind-safe, as with a `Mutex`.
+impl core::panic::RefUnwindSafe for Node {}
+impl core::panic::UnwindSafe for Node {}
+
+/// A key's spare records.
+struct Spares {
+    inner: SpinLock<Index>,
+}
+
+struct Index {
+    /// The spare record of each table that has one.
+    by_table: HashMap<usize, *const Record, BuildHasherDefault<AddressHasher>>,
+    /// Spare records that belong to no table.
+    vacant: Vec<*const Record>,
+    /// Every spare record (made by `Box::into_raw`), for the key's release.
+    all: Vec<*mut Spare>,
+}
+
+/// A spare record, with the way back to its key's spares (which a table's
+/// `clear` takes to vacate it).
+#[repr(C)]
+struct Spare {
+    record: Record,
+    spares: *const Spares,
+}
+
+/// What [`Node::claim`] found.
+pub(crate) enum Claim<'a> {
+    /// The key has a record for the table by now.
+    Present,
+    /// A record now belongs to the table, write-locked and without a value:
+    /// the caller must store one and register the record.
+    Vacant(WriteGuard<'a>),
+}
+
+impl Node {
+    /// A node whose first record belongs to `table` with `value`,
+    /// write-locked: not yet shared with anyone.
+    pub(crate) fn written(table: &Core, value: crate::value::Word) -> Self {
+        Node {
+            first: Record::written(table, value),
+            spares: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// The record of `table`, if any: a hint, to be checked under the
+    /// record's lock (a `clear` on another thread may vacate it meanwhile).
+    #[inline]
+    pub(crate) fn find(&self, table: &Core) -> Option<&Record> {
+        if self.first.belongs_to(table) {
+            return Some(&self.first);
+        }
+        self.find_spare(table)
+    }
+
+    fn find_spare(&self, table: &Core) -> Option<&Record> {
+        // SAFETY: set once, freed with the node, which `&self` keeps alive.
+        let spares = unsafe { self.spares.load(Acquire).as_ref()? };
+        let record = *spares.inner.lock().by_table.get(&address(table))?;
+        // SAFETY: spare records live as long as the node.
+        Some(unsafe { &*record })
+    }
+
+    /// Gives `table` a record of this key, unless it has one.
+    pub(crate) fn claim(&self, table: &Core) -> Claim<'_> {
+        let _claiming = self.first.claim();
+        if self.find(table).is_some() {
+            return Claim::Present;
+        }
+        // Only claims make a record belong to a table, so a vacant first
+        // record stays vacant until we take it.
+        let record = if self.first.table().is_null() {
+            &self.first
+        } else {
+            let spares = self.spares();
+            let mut index = spares.inner.lock();
+            let record = index.vacant.pop().unwrap_or_else(|| {
+                let spare = Box::into_raw(Box::new(Spare {
+                    record: Record::vacant(OVERFLOW),
+                    spares,
+                }));
+                index.all.push(spare);
+                spare.cast_const().cast()
+            });
+            index.by_table.insert(address(table), record);
+            // SAFETY: spare records live as long as the node.
+            unsafe { &*record }
+        };
+        // A vacant record is held only briefly: by the `clear` that vacated
+        // it, or by a lookup that is about to find it belongs elsewhere.
+        let mut guard = record.write();
+        guard.set_table(table);
+        Claim::Vacant(guard)
+    }
+
+    fn spares(&self) -> &Spares {
+        let mut spares = self.spares.load(Acquire);
+        if spares.is_null() {
+            let fresh = Box::into_raw(Box::new(Spares {
+                inner: SpinLock::new(Index {
+                    by_table: HashMap::default(),
+                    vacant: Vec::new(),
+                    all: Vec::new(),
+                }),
+            }));
+            spares = match self
+                .spares
+                .compare_exchange(ptr::null_mut(), fresh, AcqRel, Acquire)
+            {
+                Ok(_) => fresh,
+                Err(winner) => {
+                    // SAFETY: `fresh` lost the race and was never shared.
+                    drop(unsafe { Box::from_raw(fresh) });
+                    winner
+                }
+            };
+        }
+        // SAFETY: set once, freed with the node.
+        unsafe { &*spares }
+    }
+
+    /// The spare record at `index` of the key's release, if there is one.
+    pub(crate) fn spare(&self, index: usize) -> Option<&Record> {
+        // SAFETY: as in `find_spare`.
+        let spares = unsafe { self.spares.load(Acquire).as_ref()? };
+        let spare = *spares.inner.lock().all.get(index)?;
+        // SAFETY: spare records live as long as the node.
+        Some(unsafe { &(*spare).record })
+    }
+
+    /// Frees a released node and its spare records.
+    ///
+    /// # Safety
+    /// `node` came from `Box::into_raw`, its key is gone, and every record
+    /// is vacant with nobody else inside.
+    pub(crate) unsafe fn free(node: *mut Node) {
+        // SAFETY: the caller's promise.
+        let mut node = unsafe { Box::from_raw(node) };
+        let spares = unshared(&mut node.spares);
+        if !spares.is_null() {
+            // SAFETY: made by `Box::into_raw` in `spares`; nobody else is
+            // inside (the caller's promise).
+            let spares = unsafe { Box::from_raw(spares) };
+            for spare in spares.inner.lock().all.drain(..) {
+                // SAFETY: made by `Box::into_raw` in `claim`, freed once.
+                drop(unsafe { Box::from_raw(spare) });
+            }
+        }
+    }
+}
+
+/// Makes the record of `guard` vacant: it belongs to no table from now on.
+/// The value must have been taken out.
+pub(crate) fn vacate(guard: &mut WriteGuard<'_>, table: &Core) {
+    let record = guard.record();
+    if record.is_overflow() {
+        // SAFETY: a record with `OVERFLOW` is the first field of a `Spare`
+        // (`repr(C)`), which lives as long as its node, and its `spares` are
+        // alive as long as it is.
+        let spares = unsafe { &*(*ptr::from_ref(record).cast::<Spare>()).spares };
+        let mut index = spares.inner.lock();
+        index.by_table.remove(&address(table));
+        index.vacant.push(record);
+        let capacity = index.by_table.capacity();
+        if capacity > 16 && index.by_table.len() <= capacity / 4 {
+            index.by_table.shrink_to(capacity / 2);
+        }
+    }
+    guard.set_table(ptr::null());
+}
+
+fn address(table: &Core) -> usize {
+    ptr::from_ref(table).addr()
+}
+
+/// Hashes table addresses: aligned, and often close to each other, so they
+/// are multiplied by an odd constant, whose upper bits mix every bit.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("table addresses are hashed with `write_usize`")
+    }
+
+    #[inline]
+    fn write_usize(&mut self, address: usize) {
+        self.0 = (address as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        // hashbrown takes the bucket from the low bits and a tag from the
+        // top seven: the rotation gives both well-mixed bits.
+        self.0.rotate_left(32)
+    }
+}
