@@ -304,12 +304,18 @@ fn lifecycle(c: &mut Criterion) {
         });
     });
 
+    // The ids cycle through a window, as the peers' addresses do (a dropped
+    // key's memory is reused by the next one): ever new ids would leave a
+    // tombstone per round in the full table and make it rehash every few
+    // thousand rounds, a cost of the benchmark (five times the operation's),
+    // not of the operation.
     let mut hashmap: HashMap<u64, Box<u64>, FxBuildHasher> =
         (0..KEYS as u64).map(|id| (id, Box::new(id))).collect();
-    let mut id = KEYS as u64;
+    let mut round = 0_u64;
     group.bench_function("hashmap", |b| {
         b.iter(|| {
-            id += 1;
+            round += 1;
+            let id = KEYS as u64 + round % 1024;
             hashmap.insert(id, Box::new(id));
             black_box(hashmap.remove(&id));
         });
@@ -458,9 +464,12 @@ fn set_contains(c: &mut Criterion) {
 
 static SHARED: WeakMap<Key, u64> = WeakMap::new();
 
-/// Lookups on one `static` table from one thread, then from two at once:
-/// criterion reports the time per lookup, so two threads that scale
-/// perfectly show half the time of one.
+/// Lookups on one `static` table from one thread, then from two at once,
+/// beside a read-only `HashMap` read the same way (what the machine itself
+/// scales to): criterion reports the time per lookup, so two threads that
+/// scale perfectly show half the time of one. `2_threads` reads all keys on
+/// both threads, in two orders; `2_threads_disjoint` gives each thread half
+/// of the keys.
 fn two_readers(c: &mut Criterion) {
     let mut group = c.benchmark_group("readers");
     group.throughput(criterion::Throughput::Elements(KEYS as u64));
@@ -468,41 +477,183 @@ fn two_readers(c: &mut Criterion) {
     for key in &keys {
         SHARED.insert(key, key.id);
     }
-    let orders = [
-        shuffled(KEYS),
-        shuffled(KEYS).into_iter().rev().collect::<Vec<_>>(),
+    let ids: Vec<u64> = (0..KEYS as u64).collect();
+    let hashmap: HashMap<u64, u64, FxBuildHasher> = ids.iter().map(|&id| (id, id)).collect();
+    let shuffled_all = shuffled(KEYS);
+    let both = [
+        shuffled_all.clone(),
+        shuffled_all.iter().rev().copied().collect::<Vec<_>>(),
     ];
-    let read = |order: &[usize]| {
+    let halves = [
+        shuffled_all
+            .iter()
+            .copied()
+            .filter(|&i| i < KEYS / 2)
+            .collect::<Vec<_>>(),
+        shuffled_all
+            .iter()
+            .copied()
+            .filter(|&i| i >= KEYS / 2)
+            .collect::<Vec<_>>(),
+    ];
+    let weakattach = |order: &[usize]| {
         let mut sum = 0;
         for &i in order {
             sum += SHARED.get(&keys[i]).unwrap();
         }
         black_box(sum);
     };
-    for threads in [1, 2] {
-        group.bench_function(
-            format!(
-                "weakattach_{threads}_thread{}",
-                if threads == 1 { "" } else { "s" }
-            ),
-            |b| {
-                b.iter_custom(|iters| {
-                    let start = Instant::now();
-                    thread::scope(|scope| {
-                        for order in &orders[..threads] {
-                            scope.spawn(move || {
-                                for _ in 0..iters {
-                                    read(order);
-                                }
-                            });
-                        }
-                    });
-                    // Per lookup of all threads together.
-                    start.elapsed() / u32::try_from(threads).unwrap()
+    let plain = |order: &[usize]| {
+        let mut sum = 0;
+        for &i in order {
+            sum += hashmap[&ids[i]];
+        }
+        black_box(sum);
+    };
+    let runs: [(&str, &dyn Fn(&[usize]), &[Vec<usize>]); 5] = [
+        ("weakattach_1_thread", &weakattach, &both[..1]),
+        ("weakattach_2_threads", &weakattach, &both),
+        ("weakattach_2_threads_disjoint", &weakattach, &halves),
+        ("hashmap_1_thread", &plain, &both[..1]),
+        ("hashmap_2_threads", &plain, &both),
+    ];
+    for (name, read, orders) in runs {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                thread::scope(|scope| {
+                    for order in orders {
+                        scope.spawn(move || {
+                            for _ in 0..iters {
+                                read(order);
+                            }
+                        });
+                    }
                 });
-            },
-        );
+                // Per lookup of all threads together; the halves each read
+                // half as many keys.
+                let lookups: usize = orders.iter().map(Vec::len).sum();
+                start.elapsed() * u32::try_from(KEYS).unwrap() / u32::try_from(lookups).unwrap()
+            });
+        });
     }
+    group.finish();
+}
+
+/// A set made for one traversal: a new set, 16 inserts of keys that are
+/// attached elsewhere, 32 lookups, and the set's drop; per whole round.
+fn short_lived_set(c: &mut Criterion) {
+    const MEMBERS: usize = 16;
+    let mut group = c.benchmark_group("short_lived_set");
+
+    let keys = make_keys();
+    let elsewhere: WeakMap<Key, u64> = WeakMap::new();
+    for key in &keys {
+        elsewhere.insert(key, key.id);
+    }
+    let members: Vec<&Key> = shuffled(KEYS)
+        .into_iter()
+        .take(MEMBERS)
+        .map(|i| &keys[i])
+        .collect();
+    group.bench_function("weakattach", |b| {
+        b.iter(|| {
+            let set: WeakSet<Key> = WeakSet::new();
+            for key in &members {
+                set.insert(key);
+            }
+            let mut found = 0;
+            for key in members.iter().chain(&members) {
+                found += usize::from(set.contains(key));
+            }
+            black_box(found);
+        });
+    });
+
+    let addresses: Vec<usize> = members.iter().map(|key| address(*key)).collect();
+    group.bench_function("hashmap", |b| {
+        b.iter(|| {
+            let mut set: HashSet<usize> = HashSet::new();
+            for &a in &addresses {
+                set.insert(a);
+            }
+            let mut found = 0;
+            for a in addresses.iter().chain(&addresses) {
+                found += usize::from(set.contains(a));
+            }
+            black_box(found);
+        });
+    });
+
+    let dogs: Vec<Rc<Dog>> = (0..MEMBERS as u64).map(|id| Rc::new(Dog { id })).collect();
+    group.bench_function("weak_table", |b| {
+        b.iter(|| {
+            let mut set: PtrWeakHashSet<Weak<Dog>> = PtrWeakHashSet::new();
+            for dog in &dogs {
+                set.insert(dog.clone());
+            }
+            let mut found = 0;
+            for dog in dogs.iter().chain(&dogs) {
+                found += usize::from(set.contains(dog));
+            }
+            black_box(found);
+        });
+    });
+    group.finish();
+}
+
+/// One key attached to `n` live tables, then dropped: the time per table,
+/// which stays flat as `n` grows if an attach is O(1) and the drop O(n).
+fn many_tables(c: &mut Criterion) {
+    let mut group = c.benchmark_group("many_tables");
+    for n in [100_usize, 10_000] {
+        let tables: Vec<WeakMap<Anchor, u64>> = (0..n).map(|_| WeakMap::new()).collect();
+        group.bench_function(format!("weakattach_{n}"), |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    let key = Anchor::new();
+                    for table in &tables {
+                        table.insert(&key, 1);
+                    }
+                    drop(black_box(key));
+                }
+                start.elapsed() / u32::try_from(n).unwrap()
+            });
+        });
+        let mut maps: Vec<HashMap<usize, u64, FxBuildHasher>> =
+            (0..n).map(|_| HashMap::default()).collect();
+        group.bench_function(format!("hashmap_{n}"), |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for round in 0..iters {
+                    let key = usize::try_from(round).unwrap() % 1024;
+                    for map in &mut maps {
+                        map.insert(key, 1);
+                    }
+                    for map in &mut maps {
+                        black_box(map.remove(&key));
+                    }
+                }
+                start.elapsed() / u32::try_from(n).unwrap()
+            });
+        });
+    }
+    group.finish();
+}
+
+/// What the machine at hand charges for the two things every workload
+/// above is made of, to check the baselines against: an allocation and a
+/// free of a small box, and one uncontended atomic read-modify-write.
+fn calibrate(c: &mut Criterion) {
+    let mut group = c.benchmark_group("calibrate");
+    group.bench_function("box_alloc_free", |b| {
+        b.iter(|| drop(black_box(Box::new(black_box(1_u64)))));
+    });
+    let atomic = std::sync::atomic::AtomicU64::new(0);
+    group.bench_function("atomic_rmw", |b| {
+        b.iter(|| black_box(&atomic).fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+    });
     group.finish();
 }
 
@@ -512,6 +663,7 @@ criterion_group! {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .sample_size(20);
-    targets = get_hit, get_miss, insert_new, lifecycle, get_or_insert_with_hit, set_contains, two_readers
+    targets = calibrate, get_hit, get_miss, insert_new, lifecycle, get_or_insert_with_hit,
+        set_contains, short_lived_set, many_tables, two_readers
 }
 criterion_main!(benches);

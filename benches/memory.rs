@@ -1,8 +1,13 @@
-//! Bytes per entry: 100,000 keys with a `u64` each, in weakattach and in its
-//! peers, counted by a global allocator (what the entries allocate, both in
-//! the table and, for weakattach, in the keys' nodes; not the keys
-//! themselves). Run with `cargo bench --bench memory`; it prints one line per
-//! structure, `memory/<name> <bytes per entry>`.
+//! Memory, counted by a global allocator, in weakattach and in its peers:
+//! - `memory/<name>`: bytes per entry, 100,000 keys with a `u64` each (what
+//!   the entries allocate, in the table and, for weakattach, in the keys'
+//!   nodes; not the keys themselves);
+//! - `kept/<name>`: bytes a live table still holds after its 200,000 keys
+//!   died (for the peers: after each key's entry was removed, which weak-table
+//!   does not do by itself);
+//! - `one/<name>`: bytes of a table that holds one entry.
+//!
+//! Run with `cargo bench --bench memory`; it prints one line per figure.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
@@ -100,4 +105,115 @@ fn main() {
     println!("memory/hashmap {hashmap:.1}");
     println!("memory/weak_table {weak_table:.1}");
     println!("memory/dashmap {dashmap:.1}");
+    drop(keys);
+    drop(dogs);
+    after_mass_death();
+    one_entry();
+}
+
+const DEAD: usize = 200_000;
+
+/// The bytes `table` still holds after `fill` put `DEAD` entries in it and
+/// `empty` took them out again (or their keys died).
+fn kept<T>(table: T, fill: impl FnOnce(&mut T), empty: impl FnOnce(&mut T)) -> usize {
+    let mut table = table;
+    let before = LIVE.load(Relaxed);
+    fill(&mut table);
+    empty(&mut table);
+    let kept = LIVE.load(Relaxed).wrapping_sub(before);
+    black_box(&table);
+    kept
+}
+
+fn after_mass_death() {
+    let map = kept(
+        WeakMap::<Key, u64>::new(),
+        |_| {},
+        |map| {
+            let keys: Vec<Key> = (0..DEAD)
+                .map(|_| Key {
+                    anchor: Anchor::new(),
+                })
+                .collect();
+            for key in &keys {
+                map.insert(key, 1);
+            }
+            drop(keys);
+        },
+    );
+    let set = kept(
+        weakattach::WeakSet::<Key>::new(),
+        |_| {},
+        |set| {
+            let keys: Vec<Key> = (0..DEAD)
+                .map(|_| Key {
+                    anchor: Anchor::new(),
+                })
+                .collect();
+            for key in &keys {
+                set.insert(key);
+            }
+            drop(keys);
+        },
+    );
+    let hashmap = kept(
+        HashMap::<u64, u64, FxBuildHasher>::default(),
+        |map| map.extend((0..DEAD as u64).map(|i| (i, i))),
+        |map| (0..DEAD as u64).for_each(|i| drop(map.remove(&i))),
+    );
+    let weak_table = kept(
+        PtrWeakKeyHashMap::<Weak<Dog>, u64>::new(),
+        |_| {},
+        |map| {
+            let dogs: Vec<Rc<Dog>> = (0..DEAD).map(|_| Rc::new(Dog)).collect();
+            for dog in &dogs {
+                map.insert(dog.clone(), 1);
+            }
+            drop(dogs);
+            map.remove_expired();
+        },
+    );
+    let dashmap = kept(
+        DashMap::<usize, u64>::new(),
+        |map| (0..DEAD).for_each(|i| drop(map.insert(i, 1))),
+        |map| (0..DEAD).for_each(|i| drop(map.remove(&i))),
+    );
+    println!("kept/weakattach {map}");
+    println!("kept/weakattach_set {set}");
+    println!("kept/hashmap {hashmap}");
+    println!("kept/weak_table {weak_table}");
+    println!("kept/dashmap {dashmap}");
+}
+
+/// The bytes that a table holding one entry costs, the entry included.
+fn one_entry() {
+    let key = Key {
+        anchor: Anchor::new(),
+    };
+    let dog = Rc::new(Dog);
+    let before = LIVE.load(Relaxed);
+    let map = WeakMap::<Key, u64>::new();
+    map.insert(&key, 1);
+    let weakattach = LIVE.load(Relaxed).wrapping_sub(before);
+    // Its first read makes the table's reader slots.
+    let _ = map.get(&key);
+    let weakattach_read = LIVE.load(Relaxed).wrapping_sub(before);
+    let before = LIVE.load(Relaxed);
+    let mut hashmap = HashMap::<u64, u64, FxBuildHasher>::default();
+    hashmap.insert(1, 1);
+    let hashmap_bytes = LIVE.load(Relaxed).wrapping_sub(before);
+    let before = LIVE.load(Relaxed);
+    let mut weak_table = PtrWeakKeyHashMap::<Weak<Dog>, u64>::new();
+    weak_table.insert(dog.clone(), 1);
+    let weak_table_bytes = LIVE.load(Relaxed).wrapping_sub(before);
+    let before = LIVE.load(Relaxed);
+    let dashmap = DashMap::<usize, u64>::new();
+    dashmap.insert(1, 1);
+    let dashmap_bytes = LIVE.load(Relaxed).wrapping_sub(before);
+    black_box((&map, &hashmap, &weak_table, &dashmap));
+    println!("one/weakattach {weakattach}");
+    println!("one/weakattach_read {weakattach_read}");
+    println!("one/hashmap {hashmap_bytes}");
+    println!("one/weak_table {weak_table_bytes}");
+    println!("one/dashmap {dashmap_bytes}");
 }

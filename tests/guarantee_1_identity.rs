@@ -42,7 +42,11 @@ fn entries_follow_a_key_moved_into_a_box_and_back() {
 
 #[test]
 fn entries_follow_keys_through_a_reallocating_vec() {
-    const N: usize = if cfg!(miri) { 40 } else { 2_000 };
+    const N: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        40
+    } else {
+        2_000
+    };
     let index: WeakMap<Dog, usize> = WeakMap::new();
     let drops = Counter::new();
     let tracked: WeakMap<Dog, common::Counted> = WeakMap::new();
@@ -188,7 +192,11 @@ fn a_new_key_with_equal_contents_sees_nothing() {
 
 #[test]
 fn new_keys_never_see_a_dead_keys_entries() {
-    const ROUNDS: usize = if cfg!(miri) { 50 } else { 20_000 };
+    const ROUNDS: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        50
+    } else {
+        20_000
+    };
     let values: WeakMap<Dog, usize> = WeakMap::new();
     let members: WeakSet<Dog> = WeakSet::new();
     let elsewhere: WeakSet<Dog> = WeakSet::new();

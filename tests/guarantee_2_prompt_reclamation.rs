@@ -124,7 +124,11 @@ fn tree(
 
 #[test]
 fn keys_owned_by_values_are_all_released_before_the_outermost_drop_returns() {
-    const DEPTH: u32 = if cfg!(miri) { 2 } else { 5 };
+    const DEPTH: u32 = if cfg!(any(miri, weakattach_sanitized)) {
+        2
+    } else {
+        5
+    };
     let nodes = (0..=DEPTH).map(|d| 4_usize.pow(d)).sum::<usize>();
     let drops = Counter::new();
     let a = WeakMap::new();
@@ -176,7 +180,11 @@ impl Log {
 
 /// Many keys, so that some of them would share whatever part of the table
 /// the closure's call holds, if it held more than its own entry.
-const VICTIMS: usize = if cfg!(miri) { 48 } else { 256 };
+const VICTIMS: usize = if cfg!(any(miri, weakattach_sanitized)) {
+    48
+} else {
+    256
+};
 
 /// Runs `f` inside `with` or `with_mut` on `table`'s entry for `key`.
 fn inside<R>(
@@ -330,7 +338,11 @@ impl Drop for Stop<'_> {
 #[test]
 fn a_key_dropped_while_another_thread_looks_up_is_reclaimed_before_its_drop_returns() {
     within_deadline("key drops during lookups on another thread", || {
-        const ROUNDS: usize = if cfg!(miri) { 40 } else { 100_000 };
+        const ROUNDS: usize = if cfg!(any(miri, weakattach_sanitized)) {
+            40
+        } else {
+            100_000
+        };
         let drops = Counter::new();
         let table: WeakMap<Dog, Counted> = WeakMap::new();
         // Residents in every shard, so that the lookups meet each key's shard.

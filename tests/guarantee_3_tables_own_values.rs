@@ -7,7 +7,11 @@ mod common;
 use common::{Counted, Counter, Dog, Owner, within_deadline};
 use weakattach::{Anchor, Keyed, WeakMap, WeakSet};
 
-const KEYS: usize = if cfg!(miri) { 20 } else { 500 };
+const KEYS: usize = if cfg!(any(miri, weakattach_sanitized)) {
+    20
+} else {
+    500
+};
 
 fn dogs(n: usize) -> Vec<Dog> {
     (0..n).map(|_| Dog::new("dog")).collect()
@@ -150,7 +154,11 @@ fn a_key_attached_to_a_dropped_table_can_still_be_dropped() {
 
 #[test]
 fn many_tables_come_and_go_while_a_long_lived_key_is_attached_to_each() {
-    const TABLES: usize = if cfg!(miri) { 50 } else { 10_000 };
+    const TABLES: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        50
+    } else {
+        10_000
+    };
     let drops = Counter::new();
     let long_lived = Dog::new("long-lived");
     let anchor = Anchor::new();

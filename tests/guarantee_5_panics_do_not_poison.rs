@@ -231,7 +231,11 @@ struct Link {
 
 #[test]
 fn a_panicking_link_in_a_chain_still_drops_the_whole_chain() {
-    const LEN: u32 = if cfg!(miri) { 50 } else { 2_000 };
+    const LEN: u32 = if cfg!(any(miri, weakattach_sanitized)) {
+        50
+    } else {
+        2_000
+    };
     within_deadline("a chain with a panicking link", || {
         let drops = Counter::new();
         let even: WeakMap<Dog, Link> = WeakMap::new();
@@ -273,7 +277,11 @@ fn a_panicking_link_in_a_chain_still_drops_the_whole_chain() {
     });
 }
 
-const MANY: u32 = if cfg!(miri) { 10 } else { 100 };
+const MANY: u32 = if cfg!(any(miri, weakattach_sanitized)) {
+    10
+} else {
+    100
+};
 
 #[test]
 fn a_panicking_drop_during_clear_still_drops_the_others() {
@@ -353,7 +361,11 @@ fn a_panicking_unused_value_in_get_or_insert_leaves_the_table_usable() {
 
 #[test]
 fn a_panic_in_a_closure_that_dropped_keys_still_releases_them() {
-    const VICTIMS: usize = if cfg!(miri) { 32 } else { 256 };
+    const VICTIMS: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        32
+    } else {
+        256
+    };
     within_deadline("a panic after key drops inside a closure", || {
         let drops = Counter::new();
         let table: WeakMap<Anchor, Bomb> = WeakMap::new();

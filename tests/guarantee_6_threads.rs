@@ -13,11 +13,19 @@ use common::{Counted, Counter, Dog, within_deadline};
 use weakattach::{Anchor, Keyed, WeakMap, WeakSet};
 
 const THREADS: usize = 4;
-const ROUNDS: usize = if cfg!(miri) { 20 } else { 2_000 };
+const ROUNDS: usize = if cfg!(any(miri, weakattach_sanitized)) {
+    20
+} else {
+    2_000
+};
 
 #[test]
 fn keys_attached_on_one_thread_can_be_dropped_on_another() {
-    const KEYS: usize = if cfg!(miri) { 10 } else { 500 };
+    const KEYS: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        10
+    } else {
+        500
+    };
     within_deadline("cross-thread key drops", || {
         let drops = Counter::new();
         let table: Arc<WeakMap<Dog, Counted>> = Arc::new(WeakMap::new());
@@ -198,7 +206,11 @@ struct Candidate {
 
 #[test]
 fn racing_get_or_insert_with_callers_all_get_the_first_stored_value() {
-    const RACES: usize = if cfg!(miri) { 3 } else { 200 };
+    const RACES: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        3
+    } else {
+        200
+    };
     within_deadline("racing `get_or_insert_with`", || {
         let table: WeakMap<Dog, Arc<Candidate>> = WeakMap::new();
         for race in 0..RACES {

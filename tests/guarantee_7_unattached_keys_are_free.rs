@@ -242,8 +242,16 @@ fn value_memory_comes_back_when_keys_die() {
     // The warm-up must fill every shard of every table well beyond what a
     // round puts in it (keys land in shards by address), so that no round
     // grows a table: what a table keeps is its capacity, not the values.
-    const WARM: usize = if cfg!(miri) { 512 } else { 4_096 };
-    const N: usize = if cfg!(miri) { 8 } else { 256 };
+    const WARM: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        512
+    } else {
+        4_096
+    };
+    const N: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        8
+    } else {
+        256
+    };
     let boxes: WeakMap<Point, Box<[u8; 512]>> = WeakMap::new();
     let strings: WeakMap<Point, String> = WeakMap::new();
     let set: WeakSet<Point> = WeakSet::new();
@@ -279,7 +287,11 @@ fn value_memory_comes_back_when_keys_die() {
 
 #[test]
 fn memory_of_dropped_tables_does_not_pile_up_under_a_long_lived_key() {
-    const CYCLES: usize = if cfg!(miri) { 50 } else { 5_000 };
+    const CYCLES: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        50
+    } else {
+        5_000
+    };
     let key = point(1);
     let keeper: WeakMap<Point, u8> = WeakMap::new();
     keeper.insert(&key, 1);

@@ -68,11 +68,23 @@ use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunne
 use weakattach::{Anchor, Keyed, Side, WeakKey, WeakMap, WeakSet};
 
 /// Programs per run unless `WEAKATTACH_MODEL_CASES` says otherwise.
-const DEFAULT_CASES: u32 = if cfg!(miri) { 8 } else { 2_000 };
+const DEFAULT_CASES: u32 = if cfg!(any(miri, weakattach_sanitized)) {
+    8
+} else {
+    2_000
+};
 /// The longest program.
-const MAX_STEPS: usize = if cfg!(miri) { 24 } else { 64 };
+const MAX_STEPS: usize = if cfg!(any(miri, weakattach_sanitized)) {
+    24
+} else {
+    64
+};
 /// How long one program may run before it counts as hung.
-const CASE_LIMIT: Duration = Duration::from_secs(if cfg!(miri) { 600 } else { 20 });
+const CASE_LIMIT: Duration = Duration::from_secs(if cfg!(any(miri, weakattach_sanitized)) {
+    600
+} else {
+    20
+});
 
 // ---------------------------------------------------------------------------
 // Keys and values

@@ -274,7 +274,11 @@ impl OneTable {
 #[test]
 fn four_threads_share_one_table_and_its_keys() {
     const THREADS: usize = 4;
-    const ROUNDS: usize = if cfg!(miri) { 150 } else { 400_000 };
+    const ROUNDS: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        150
+    } else {
+        400_000
+    };
     const SHARED: usize = 16;
     within_deadline("four threads on one table", || {
         let ledger = Ledger::new(THREADS * ROUNDS * 2 + 16);
@@ -376,8 +380,16 @@ fn read_and_churn(
 #[test]
 fn keys_cross_threads_through_channels_and_die_on_the_receiving_thread() {
     const PRODUCERS: usize = 2;
-    const KEYS: usize = if cfg!(miri) { 40 } else { 60_000 };
-    const READER_ROUNDS: usize = if cfg!(miri) { 100 } else { 1_000_000 };
+    const KEYS: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        40
+    } else {
+        60_000
+    };
+    const READER_ROUNDS: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        100
+    } else {
+        1_000_000
+    };
     within_deadline("keys crossing threads", || {
         let ledger = Ledger::new(PRODUCERS * KEYS * 2 + 2 * READER_ROUNDS * 2 + 16);
         let a: Arc<WeakMap<Dog, Token>> = Arc::new(WeakMap::new());
@@ -471,8 +483,16 @@ fn keys_cross_threads_through_channels_and_die_on_the_receiving_thread() {
 /// key's drop returns; at the end of the round every value is dropped once.
 #[test]
 fn tables_dropped_on_one_thread_while_their_keys_die_on_others() {
-    const ROUNDS: usize = if cfg!(miri) { 3 } else { 600 };
-    const KEYS: usize = if cfg!(miri) { 8 } else { 96 };
+    const ROUNDS: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        3
+    } else {
+        600
+    };
+    const KEYS: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        8
+    } else {
+        96
+    };
     const TABLES: usize = 4;
     within_deadline("tables dropped while keys die", || {
         let ledger = Ledger::new(ROUNDS * KEYS * (TABLES + 1) + 16);
@@ -606,8 +626,16 @@ fn tree(
 #[test]
 fn cascades_across_tables_dropped_concurrently_from_several_threads() {
     const THREADS: usize = 3;
-    const DEPTH: u32 = if cfg!(miri) { 2 } else { 4 };
-    const TREES: usize = if cfg!(miri) { 2 } else { 200 };
+    const DEPTH: u32 = if cfg!(any(miri, weakattach_sanitized)) {
+        2
+    } else {
+        4
+    };
+    const TREES: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        2
+    } else {
+        200
+    };
     // 1 + 3 + 9 + ... keys a tree, two tokens a key.
     let keys_per_tree = (0..=DEPTH).map(|d| 3_usize.pow(d)).sum::<usize>();
     within_deadline("concurrent cascades", move || {
@@ -675,9 +703,17 @@ fn cascades_across_tables_dropped_concurrently_from_several_threads() {
 /// time each drop returns: a closure on one entry holds up no other.
 #[test]
 fn a_long_with_mut_holds_up_neither_key_drops_nor_their_values() {
-    const ROUNDS: usize = if cfg!(miri) { 2 } else { 200 };
+    const ROUNDS: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        2
+    } else {
+        200
+    };
     const DROPPERS: usize = 3;
-    const PER_DROPPER: usize = if cfg!(miri) { 16 } else { 64 };
+    const PER_DROPPER: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        16
+    } else {
+        64
+    };
     within_deadline("long with_mut against key drops", || {
         let ledger = Ledger::new(ROUNDS * (DROPPERS * PER_DROPPER * 2 + 1) + 16);
         let busy: Arc<WeakMap<Anchor, Token>> = Arc::new(WeakMap::new());

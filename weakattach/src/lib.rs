@@ -96,6 +96,7 @@ mod lazy;
 mod lock;
 mod map;
 mod node;
+mod readers;
 mod record;
 mod reentrancy;
 mod registry;

@@ -21,6 +21,11 @@ pub(crate) struct SpinLock<T> {
     locked: AtomicBool,
     /// Accessed only through a [`SpinGuard`], that is while `locked` is held.
     data: UnsafeCell<T>,
+    /// Under loom, waiters block on this instead of spinning: loom would
+    /// explore every round of a spin, and a lock that no holder keeps across
+    /// a wait gains nothing from that.
+    #[cfg(loom)]
+    model: loom::sync::Mutex<()>,
 }
 
 // SAFETY: the lock hands `data` to one thread at a time (see the field), as a
@@ -34,17 +39,23 @@ impl<T> SpinLock<T> {
         SpinLock {
             locked: AtomicBool::new(false),
             data: UnsafeCell::new(data),
+            #[cfg(loom)]
+            model: loom::sync::Mutex::new(()),
         }
     }
 
     #[inline]
     pub(crate) fn lock(&self) -> SpinGuard<'_, T> {
+        #[cfg(loom)]
+        let model = self.model.lock().unwrap();
         if self.locked.swap(true, Acquire) {
             self.lock_contended();
         }
         SpinGuard {
             lock: self,
             data: Some(self.data.get_mut()),
+            #[cfg(loom)]
+            _model: model,
         }
     }
 
@@ -65,6 +76,9 @@ pub(crate) struct SpinGuard<'a, T> {
     lock: &'a SpinLock<T>,
     /// `Some` until the guard unlocks.
     data: Option<MutPtr<T>>,
+    /// Released after `locked` (fields drop after `Drop::drop`).
+    #[cfg(loom)]
+    _model: loom::sync::MutexGuard<'a, ()>,
 }
 
 impl<T> Deref for SpinGuard<'_, T> {

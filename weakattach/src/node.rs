@@ -45,6 +45,8 @@ impl core::panic::UnwindSafe for Node {}
 
 /// A key's spare records.
 struct Spares {
+    /// The node they belong to, whose first record holds the pins.
+    node: *const Node,
     inner: SpinLock<Index>,
 }
 
@@ -104,16 +106,17 @@ impl Node {
 
     /// Gives `table` a record of this key, unless it has one.
     pub(crate) fn claim(&self, table: &Core) -> Claim<'_> {
-        let _claiming = self.first.claim();
+        let _claiming = (!cfg!(weakattach_mutant = "claim_unlocked")).then(|| self.first.claim());
         if self.find(table).is_some() {
             return Claim::Present;
         }
         // Only claims make a record belong to a table, so a vacant first
         // record stays vacant until we take it.
-        let record = if self.first.table().is_null() {
-            &self.first
-        } else {
-            let spares = self.spares();
+        if self.first.table().is_null() {
+            return Claim::Vacant(take_vacant(&self.first, table));
+        }
+        let spares = self.spares();
+        let record = {
             let mut index = spares.inner.lock();
             let record = index.vacant.pop().unwrap_or_else(|| {
                 let spare = Box::into_raw(Box::new(Spare {
@@ -123,14 +126,13 @@ impl Node {
                 index.all.push(spare);
                 spare.cast_const().cast()
             });
-            index.by_table.insert(address(table), record);
             // SAFETY: spare records live as long as the node.
             unsafe { &*record }
         };
-        // A vacant record is held only briefly: by the `clear` that vacated
-        // it, or by a lookup that is about to find it belongs elsewhere.
-        let mut guard = record.write();
-        guard.set_table(table);
+        let guard = take_vacant(record, table);
+        // Found by table only now that it belongs to the table: a lookup that
+        // finds it waits for the value.
+        spares.inner.lock().by_table.insert(address(table), record);
         Claim::Vacant(guard)
     }
 
@@ -138,6 +140,7 @@ impl Node {
         let mut spares = self.spares.load(Acquire);
         if spares.is_null() {
             let fresh = Box::into_raw(Box::new(Spares {
+                node: self,
                 inner: SpinLock::new(Index {
                     by_table: HashMap::default(),
                     vacant: Vec::new(),
@@ -172,8 +175,8 @@ impl Node {
     /// Frees a released node and its spare records.
     ///
     /// # Safety
-    /// `node` came from `Box::into_raw`, its key is gone, and every record
-    /// is vacant with nobody else inside.
+    /// `node` came from `Box::into_raw`, its key is gone, no record is in a
+    /// registry, and nobody else is inside (no pin is left).
     pub(crate) unsafe fn free(node: *mut Node) {
         // SAFETY: the caller's promise.
         let mut node = unsafe { Box::from_raw(node) };
@@ -190,15 +193,44 @@ impl Node {
     }
 }
 
+/// Makes a vacant record `table`'s, under the key's claim lock.
+fn take_vacant<'a>(record: &'a Record, table: &Core) -> WriteGuard<'a> {
+    // A vacant record is held only briefly, by the `clear` that vacated it;
+    // no lookup reads a vacant record's value, so none is waited for.
+    let mut guard = record.write().activate();
+    guard.set_table(table);
+    guard
+}
+
+/// The first record of the node that `record` belongs to, which holds the
+/// node's pins.
+pub(crate) fn first_of(record: &Record) -> &Record {
+    if record.is_overflow() {
+        // SAFETY: the record is a spare; a node outlives its spares.
+        unsafe { &(*(*spare_of(record).spares).node).first }
+    } else {
+        record
+    }
+}
+
+/// The spare that `record` is the first field of.
+///
+/// # Safety
+/// `record` has `OVERFLOW`.
+unsafe fn spare_of(record: &Record) -> &Spare {
+    // SAFETY: a record with `OVERFLOW` is the first field of a `Spare`
+    // (`repr(C)`), which lives as long as its node.
+    unsafe { &*ptr::from_ref(record).cast::<Spare>() }
+}
+
 /// Makes the record of `guard` vacant: it belongs to no table from now on.
 /// The value must have been taken out.
 pub(crate) fn vacate(guard: &mut WriteGuard<'_>, table: &Core) {
     let record = guard.record();
     if record.is_overflow() {
-        // SAFETY: a record with `OVERFLOW` is the first field of a `Spare`
-        // (`repr(C)`), which lives as long as its node, and its `spares` are
-        // alive as long as it is.
-        let spares = unsafe { &*(*ptr::from_ref(record).cast::<Spare>()).spares };
+        // SAFETY: the record is a spare, and a spare's `spares` are alive as
+        // long as it is.
+        let spares = unsafe { &*spare_of(record).spares };
         let mut index = spares.inner.lock();
         index.by_table.remove(&address(table));
         index.vacant.push(record);

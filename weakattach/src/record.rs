@@ -1,43 +1,51 @@
 //! A [`Record`]: one key's entry in one table, kept with the key (see
-//! `node.rs`), and the reader-writer lock that guards it.
+//! `node.rs`), and the lock word that guards it.
 //!
 //! A record says which table it belongs to (`table`, null while vacant) and
-//! holds the value. Lookups read it under its read lock, `insert`, `remove`
-//! and `with_mut` under its write lock; records of other keys, or of the same
-//! key in other tables, have locks of their own, so calls on different
-//! entries never wait for each other, and a closure may use any other entry.
+//! holds the value. Lookups take no lock on it: they count themselves in the
+//! table's reader slots (`readers.rs`) and only read the record. A writer
+//! (`insert` over a value, `remove`, `with_mut`, `clear`) sets `WRITER`,
+//! waits for the lookups that may not have seen it, then sets `ACTIVE` and
+//! has the record alone. Records of other keys, and of the same key in other
+//! tables, have their own words, so writers of different entries never wait
+//! for each other.
 //!
-//! The lock word also carries two bits that are not the record's lock:
-//! `CLAIM`, which serialises the attaching of one key to new tables (only
-//! used in a key's first record), and `OVERFLOW`, fixed at creation, which
-//! tells a spare record (with a way back to its key's spares) from a first
-//! one.
+//! A lookup that finds `WRITER` steps back and waits, except on a thread
+//! that is already inside a lookup of the same table while the writer is not
+//! yet `ACTIVE`: that writer is waiting for this very thread, so the lookup
+//! goes on (and so a closure may read any entry of its own table).
 //!
-//! Readers never wait for a writer that is only waiting: a writer takes the
-//! lock only when no reader is in, so a closure that reads its entry again
-//! (directly or through code it calls) never waits for itself. A writer
-//! therefore waits while readers keep coming, which is the price of that.
+//! The word also carries what is not the record's lock: `CLAIM`, which
+//! serialises the attaching of one key to new tables, and the node's pins and
+//! `ORPHAN` (see `release.rs`), used in a key's first record only; and
+//! `OVERFLOW`, fixed at creation, which tells a spare record from a first one.
 
 use core::ptr;
 
+use crate::readers::Readers;
 use crate::reentrancy;
 use crate::sync::{
-    AtomicPtr, AtomicU32, ConstPtr, MutPtr,
-    Ordering::{AcqRel, Acquire, Relaxed, Release},
-    UnsafeCell, backoff,
+    AtomicPtr, AtomicU32, AtomicUsize, ConstPtr, MutPtr,
+    Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst},
+    UnsafeCell, backoff, store_load_order,
 };
 use crate::table::Core;
 use crate::value::{self, Word};
 
-/// Held by one writer.
-const WRITER: u32 = 1;
-/// The claim lock of a key (first records only).
-const CLAIM: u32 = 2;
+/// A writer holds the record (it may still wait for lookups).
+pub(crate) const WRITER: u32 = 1;
+/// The writer has the record alone.
+pub(crate) const ACTIVE: u32 = 2;
+/// The claim lock of a key.
+const CLAIM: u32 = 4;
 /// A spare record (fixed at creation).
-pub(crate) const OVERFLOW: u32 = 4;
-/// One reader; the readers' count takes the bits from here up.
-const READER: u32 = 8;
-const READERS: u32 = !(READER - 1);
+pub(crate) const OVERFLOW: u32 = 8;
+/// The key is gone; the last unpin frees the node.
+const ORPHAN: u32 = 16;
+/// One pin of the node, by a `clear` that took one of its records; the
+/// count takes the bits from here up.
+const PIN: u32 = 32;
+const PINS: u32 = !(PIN - 1);
 
 /// `slot` of a record that a table's `clear` took out of its registry and
 /// has not dealt with yet.
@@ -64,7 +72,7 @@ impl Record {
     pub(crate) fn written(table: &Core, value: Word) -> Self {
         Record {
             table: AtomicPtr::new(ptr::from_ref(table).cast_mut()),
-            state: AtomicU32::new(WRITER),
+            state: AtomicU32::new(WRITER | ACTIVE),
             slot: UnsafeCell::new(CLAIMED),
             value: UnsafeCell::new(value),
         }
@@ -110,70 +118,68 @@ impl Record {
         unsafe { *self.slot.get_mut().deref() = slot };
     }
 
+    /// The state word, for a lookup that has counted itself in.
     #[inline]
-    fn try_read(&self) -> bool {
-        if self.state.fetch_add(READER, Acquire) & WRITER == 0 {
-            return true;
-        }
-        self.state.fetch_sub(READER, Relaxed);
-        false
+    pub(crate) fn state(&self) -> u32 {
+        self.state.load(SeqCst)
     }
 
+    /// Sets `WRITER` if no writer holds the record.
     #[inline]
-    fn try_write(&self) -> bool {
+    pub(crate) fn try_write(&self) -> Option<Pending<'_>> {
         let mut state = self.state.load(Relaxed);
         loop {
-            if state & (WRITER | READERS) != 0 {
-                return false;
+            if state & WRITER != 0 {
+                return None;
             }
             match self
                 .state
-                .compare_exchange_weak(state, state | WRITER, Acquire, Relaxed)
+                .compare_exchange_weak(state, state | WRITER, SeqCst, Relaxed)
             {
-                Ok(_) => return true,
+                Ok(_) => {
+                    store_load_order();
+                    return Some(Pending(self));
+                }
                 Err(now) => state = now,
             }
         }
     }
 
-    /// Takes the read lock, waiting for a writer on another thread.
+    /// Sets `WRITER`, waiting for the writer on another thread; the caller
+    /// must then wait for lookups as needed, and `activate` the guard.
     ///
     /// # Panics
-    /// If this thread holds the write lock (in a closure it runs).
+    /// If this thread runs user code with this record (it would wait for
+    /// itself).
     #[inline]
     #[track_caller]
-    pub(crate) fn read(&self) -> ReadGuard<'_> {
-        if !self.try_read() {
-            self.wait(Record::try_read);
+    pub(crate) fn write(&self) -> Pending<'_> {
+        if let Some(pending) = self.try_write() {
+            return pending;
         }
-        ReadGuard::new(self)
+        self.wait_for_writer();
+        let mut round = 0;
+        loop {
+            if let Some(pending) = self.try_write() {
+                return pending;
+            }
+            backoff(&mut round);
+        }
     }
 
-    /// Takes the write lock, waiting for the holders on other threads.
+    /// Waits until the writer that holds the record lets go.
     ///
     /// # Panics
-    /// If this thread holds either lock (in a closure it runs).
-    #[inline]
-    #[track_caller]
-    pub(crate) fn write(&self) -> WriteGuard<'_> {
-        if !self.try_write() {
-            self.wait(Record::try_write);
-        }
-        WriteGuard::new(self)
-    }
-
+    /// If that writer would be this thread.
     #[cold]
     #[track_caller]
-    fn wait(&self, take: fn(&Record) -> bool) {
+    pub(crate) fn wait_for_writer(&self) {
         if reentrancy::holds(self) {
             reentrancy::waits_for_itself();
         }
         let mut round = 0;
-        loop {
+        while self.state.load(Acquire) & WRITER != 0 {
             backoff(&mut round);
-            if take(self) {
-                return;
-            }
         }
     }
 
@@ -186,6 +192,26 @@ impl Record {
         }
         Claiming(self)
     }
+
+    /// Pins the node whose first record this is, for a `clear` that took
+    /// one of its records out of a registry.
+    pub(crate) fn pin(&self) {
+        self.state.fetch_add(PIN, AcqRel);
+    }
+
+    /// Unpins the node; whether the caller must now free it (the key is gone
+    /// and this was the last pin).
+    pub(crate) fn unpin(&self) -> bool {
+        let before = self.state.fetch_sub(PIN, AcqRel);
+        before & PINS == PIN && before & ORPHAN != 0
+    }
+
+    /// Marks the node of a released key; whether the caller must free it
+    /// (no `clear` has it pinned).
+    pub(crate) fn orphan(&self) -> bool {
+        let before = self.state.fetch_or(ORPHAN, AcqRel);
+        before & PINS == 0
+    }
 }
 
 /// Holds a key's claim lock; dropping it unlocks.
@@ -197,18 +223,24 @@ impl Drop for Claiming<'_> {
     }
 }
 
-/// Holds a record's read lock; dropping it unlocks.
+/// A lookup counted in its table's readers, with the record it found; dropping
+/// it leaves.
 pub(crate) struct ReadGuard<'a> {
     record: &'a Record,
-    /// `Some` until the guard unlocks: the access to the value, tracked by
+    count: &'a AtomicUsize,
+    /// `Some` until the guard leaves: the access to the value, tracked by
     /// loom.
     value: Option<ConstPtr<Word>>,
 }
 
 impl<'a> ReadGuard<'a> {
-    fn new(record: &'a Record) -> Self {
+    /// # Safety
+    /// The caller counted itself in with `count` and saw no writer that could
+    /// be `ACTIVE` in `record`.
+    pub(crate) unsafe fn new(record: &'a Record, count: &'a AtomicUsize) -> Self {
         ReadGuard {
             record,
+            count,
             value: Some(record.value.get()),
         }
     }
@@ -222,9 +254,9 @@ impl<'a> ReadGuard<'a> {
     /// # Safety
     /// The record belongs to a table of `V`s.
     pub(crate) unsafe fn value<V>(&self) -> &V {
-        // SAFETY: the read lock keeps writers out, and a record that belongs
-        // to a table holds a value of the table's type.
-        unsafe { value::as_ref(self.value.as_ref().expect("locked").deref()) }
+        // SAFETY: no writer is `ACTIVE` until we leave, and a record that
+        // belongs to a table holds a value of the table's type.
+        unsafe { value::as_ref(self.value.as_ref().expect("entered").deref()) }
     }
 }
 
@@ -232,11 +264,42 @@ impl Drop for ReadGuard<'_> {
     #[inline]
     fn drop(&mut self) {
         drop(self.value.take());
-        self.record.state.fetch_sub(READER, Release);
+        Readers::leave(self.count);
     }
 }
 
-/// Holds a record's write lock; dropping it unlocks.
+/// A record with `WRITER` set, not yet `ACTIVE`: dropping it lets go.
+pub(crate) struct Pending<'a>(&'a Record);
+
+impl<'a> Pending<'a> {
+    /// Has the record alone: for the caller that has waited for the lookups
+    /// that may not have seen `WRITER`, or knows there are none.
+    pub(crate) fn activate(self) -> WriteGuard<'a> {
+        let record = self.0;
+        core::mem::forget(self);
+        record.state.fetch_or(ACTIVE, AcqRel);
+        WriteGuard::new(record)
+    }
+
+    /// Lets go, for a record found to be vacant or another table's.
+    pub(crate) fn release(self) {
+        drop(self);
+    }
+
+    /// Gives up the guard without unlocking: for a record of a key being
+    /// released, which nothing else reaches any more.
+    pub(crate) fn keep_locked(self) {
+        core::mem::forget(self);
+    }
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        self.0.state.fetch_and(!WRITER, Release);
+    }
+}
+
+/// Has a record alone (`WRITER` and `ACTIVE`); dropping it lets go.
 pub(crate) struct WriteGuard<'a> {
     record: &'a Record,
     /// As in `ReadGuard`.
@@ -251,10 +314,10 @@ impl<'a> WriteGuard<'a> {
         }
     }
 
-    /// A guard for the write lock of a record made write-locked.
+    /// A guard for a record made `WRITER | ACTIVE` (`Record::written`).
     ///
     /// # Safety
-    /// The caller holds the write lock and hands it to the guard.
+    /// The caller made the record so and hands its lock to the guard.
     pub(crate) unsafe fn adopt(record: &'a Record) -> Self {
         WriteGuard::new(record)
     }
@@ -264,8 +327,8 @@ impl<'a> WriteGuard<'a> {
     }
 
     fn word(&mut self) -> &mut Word {
-        // SAFETY: the write lock gives this guard the only access to the
-        // value; the borrow is tied to `&mut self`.
+        // SAFETY: `ACTIVE` gives this guard the only access to the value; the
+        // borrow is tied to `&mut self`.
         unsafe { self.value.as_ref().expect("locked").deref() }
     }
 
@@ -297,15 +360,16 @@ impl<'a> WriteGuard<'a> {
         self.record.table.store(table.cast_mut(), Release);
     }
 
-    /// Trades the write lock for a read lock, with no writer in between.
-    pub(crate) fn downgrade(mut self) -> ReadGuard<'a> {
+    /// Trades the lock for a lookup of `readers`, with no writer in between.
+    pub(crate) fn downgrade(mut self, readers: &'a Readers) -> ReadGuard<'a> {
         let record = self.record;
         drop(self.value.take());
         core::mem::forget(self);
-        // Adding `READER - WRITER` to a word whose `WRITER` bit is set clears
-        // that bit and counts one reader, leaving the other bits alone.
-        record.state.fetch_add(READER - WRITER, AcqRel);
-        ReadGuard::new(record)
+        // Counted in first, so that the next writer waits for us.
+        let count = readers.enter();
+        record.state.fetch_and(!(WRITER | ACTIVE), Release);
+        // SAFETY: counted in, and a writer that comes now waits for us.
+        unsafe { ReadGuard::new(record, count) }
     }
 
     /// Gives up the guard without unlocking: for a record of a key being
@@ -320,6 +384,6 @@ impl Drop for WriteGuard<'_> {
     #[inline]
     fn drop(&mut self) {
         drop(self.value.take());
-        self.record.state.fetch_and(!WRITER, Release);
+        self.record.state.fetch_and(!(WRITER | ACTIVE), Release);
     }
 }

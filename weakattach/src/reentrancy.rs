@@ -1,9 +1,9 @@
 //! Re-entrancy: user code that a table call runs (a `with`/`with_mut`
-//! closure, a value's `Clone`) holds the lock of one record. A call from that
-//! code that would wait for the same lock would wait for itself, so each
-//! such call records a [`Frame`] on the thread, and a call that finds a lock
-//! taken checks the thread's frames before it waits, and panics instead.
-//! Nothing is checked on the paths that do not wait.
+//! closure, a value's `Clone`) runs inside a lookup of the table (counted in
+//! its readers) or with one record to itself. A call from that code that
+//! would wait for that lookup or that record would wait for itself, so each
+//! such call records a [`Frame`] on the thread, and a call that would wait
+//! checks the thread's frames first, and panics instead.
 
 use core::cell::Cell;
 use core::ptr;
@@ -17,6 +17,9 @@ use crate::table::Core;
 pub(crate) struct Frame {
     record: *const Record,
     table: *const Core,
+    /// Whether the call counted itself in the table's readers (a lookup) or
+    /// has the record alone (a writer).
+    reading: bool,
     outer: Cell<*const Frame>,
 }
 
@@ -29,10 +32,11 @@ thread_local_const! {
 }
 
 impl Frame {
-    pub(crate) fn new(record: &Record, table: &Core) -> Self {
+    pub(crate) fn new(record: &Record, table: &Core, reading: bool) -> Self {
         Frame {
             record,
             table,
+            reading,
             outer: Cell::new(ptr::null()),
         }
     }
@@ -75,6 +79,12 @@ fn any(matches: impl Fn(&Frame) -> bool) -> bool {
 /// Whether this thread runs user code with `record`'s lock held.
 pub(crate) fn holds(record: &Record) -> bool {
     any(|frame| ptr::eq(frame.record, record))
+}
+
+/// Whether this thread runs user code of a lookup of `table`: it is counted
+/// in the table's readers until that code returns.
+pub(crate) fn reads(table: &Core) -> bool {
+    any(|frame| frame.reading && ptr::eq(frame.table, table))
 }
 
 const SAME_TABLE: &str = "weakattach: a WeakMap or WeakSet was used from code it runs (a \

@@ -3,8 +3,10 @@
 //! Each record that belongs to a table is taken out of that table's registry
 //! and its value dropped; then the node is freed. Nothing else can reach the
 //! records of a dropped key but a `clear` (or drop) of one of its tables on
-//! another thread, so a release waits for nothing but that `clear`'s short
-//! step on the same record, never for user code.
+//! another thread, and a release waits for nothing: a record such a `clear`
+//! holds is left to it (it drops that value before it returns); one it has
+//! only taken out of its registry is released here and left for it to look
+//! at. The `clear` pinned the node, so whichever of them is last frees it.
 //!
 //! Dropping a value may drop further keys (a value that owns keys). Their
 //! releases are not run on the spot: they are queued on the thread's release
@@ -18,7 +20,6 @@ use core::ptr;
 
 use crate::node::Node;
 use crate::record::Record;
-use crate::sync::backoff;
 use crate::table::Core;
 use crate::value::{DropWord, Word};
 
@@ -137,9 +138,14 @@ unsafe fn release_now(node: *mut Node) {
                 // SAFETY: `drop_word` is the word's own (see `detach`).
                 unsafe { drop_word(word) };
             }
-            // SAFETY: every record is now vacant and out of every registry,
-            // and no `clear` is inside any of them (see `detach`).
-            unsafe { Node::free(self.node) };
+            // SAFETY: the node stays alive until freed here or by the last
+            // `clear` that pinned it.
+            let node = unsafe { &*self.node };
+            if node.first.orphan() {
+                // SAFETY: every record is out of every registry, and no `clear`
+                // has the node pinned.
+                unsafe { Node::free(self.node) };
+            }
         }
     }
     let mut rest = Rest { node, next: 0 };
@@ -150,33 +156,32 @@ unsafe fn release_now(node: *mut Node) {
 }
 
 /// Takes the value of a dying key's record out of its table, with the
-/// function that drops it. Afterwards nobody else reaches the record.
+/// function that drops it; `None` if the record holds nothing. Only a
+/// table's `clear` (or drop) can be in the record: if it holds the record,
+/// the value is the `clear`'s to drop (it pinned the node, so the node
+/// outlives its work); if it only took the record out of its registry, the
+/// value is still ours, and the `clear` will find the record vacant.
 fn detach(record: &Record) -> Option<(DropWord, Word)> {
-    let mut round = 0;
-    loop {
-        // Only a table's `clear` (or drop) on another thread can be inside
-        // the record, for a short step.
-        let mut guard = record.write();
-        let table = record.table();
-        if table.is_null() {
-            // Vacant, and no `clear` has it `CLAIMED` (only a record that
-            // belongs to a table can be), so nobody will come in again.
-            guard.keep_locked();
-            return None;
-        }
-        // SAFETY: the record belongs to the table and we hold its lock, so the
-        // table is alive: a table is freed only after its `clear` has vacated
-        // every record it had, which needs this lock.
-        if let Some(drop_word) = unsafe { Core::unregister(table, record) } {
-            // SAFETY: the record belongs to a table, so it holds a value.
-            let word = unsafe { guard.take() };
-            guard.set_table(ptr::null());
-            guard.keep_locked();
-            return Some((drop_word, word));
-        }
-        // A `clear` took the record out of the registry first, and deals
-        // with it once it has the lock: give it the lock, then look again.
-        drop(guard);
-        backoff(&mut round);
+    let pending = record.try_write()?;
+    let table = record.table();
+    if table.is_null() {
+        pending.keep_locked();
+        return None;
     }
+    // SAFETY: the record belongs to the table and we hold `WRITER`, so the
+    // table is alive: a table is freed only after its `clear` has vacated
+    // every record it had, which needs `WRITER`.
+    let (drop_word, registered) = unsafe { Core::unregister(table, record) };
+    // Nobody looks a dying key up, so there are no lookups to wait for.
+    let mut guard = pending.activate();
+    // SAFETY: the record belongs to a table, so it holds a value.
+    let word = unsafe { guard.take() };
+    guard.set_table(ptr::null());
+    if registered || cfg!(weakattach_mutant = "release_keeps_claimed_locked") {
+        // Out of every registry: nothing reaches the record again.
+        guard.keep_locked();
+    }
+    // Otherwise the `clear` that took it out of its registry will look at
+    // it: let go.
+    Some((drop_word, word))
 }

@@ -3,17 +3,17 @@
 //! rest of the crate noticing.
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
 /// `UnsafeCell` whose accesses loom tracks: each pointer from `get` (shared)
 /// or `get_mut` (exclusive) counts as an access for as long as it lives, and
 /// loom fails a model in which two such accesses race. Outside loom they are
 /// plain pointers.
 #[cfg(loom)]
-pub(crate) use loom::cell::{MutPtr, UnsafeCell};
+pub(crate) use loom::cell::{ConstPtr, MutPtr, UnsafeCell};
 
 #[cfg(not(loom))]
 pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
@@ -116,4 +116,15 @@ pub(crate) fn backoff(round: &mut u32) {
             u64::from(*round - 63).min(1_000),
         )),
     }
+}
+
+/// Orders a `SeqCst` read-modify-write before the `SeqCst` load that
+/// follows it, as the C++ memory model already does (`SeqCst` operations
+/// have one total order), so it is nothing outside loom. loom treats `SeqCst`
+/// accesses as `AcqRel` and would report executions that cannot happen; a
+/// `SeqCst` fence, which it does model, gives its models the same order.
+#[inline]
+pub(crate) fn store_load_order() {
+    #[cfg(loom)]
+    loom::sync::atomic::fence(Ordering::SeqCst);
 }

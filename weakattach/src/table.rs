@@ -13,29 +13,50 @@
 //!   borrowed meanwhile, so it cannot be dropped;
 //! - a key's release (`release.rs`) needs no one to get out of its way but
 //!   a `clear`;
-//! - a `clear` takes records out of the registry (marking them `CLAIMED`),
-//!   then deals with each under its write lock. A record it took out is
-//!   dealt with by it alone: a `remove` or a release that finds it `CLAIMED`
-//!   lets go of the record and tries again once it has been vacated, so the
-//!   `clear` never finds its record freed.
+//! - a `clear` takes records out of the registry (marking them `CLAIMED`)
+//!   and pins their nodes, then deals with each under its write lock. A
+//!   `remove` or a release may get to such a record first and take its
+//!   value: the `clear` then finds the record vacant (or registered again,
+//!   as a new entry) and leaves it, and its pin kept the node alive for that
+//!   look.
 //!
 //! Locks are taken in one order, and none is held while user code runs but
 //! the lock of the record that the code was given: a record, then its
 //! table's registry or its key's spares. Values are dropped with no lock held.
 
+use core::ptr;
+
 use crate::anchor::Anchor;
 use crate::lock::SpinLock;
 use crate::node::{self, Claim, Node};
-use crate::record::{CLAIMED, ReadGuard, Record, WriteGuard};
+use crate::readers::Readers;
+use crate::record::{ACTIVE, CLAIMED, ReadGuard, Record, WRITER, WriteGuard};
 use crate::reentrancy::{self, Frame};
 use crate::registry::Registry;
-use crate::sync::backoff;
+use crate::sync::{
+    AtomicPtr,
+    Ordering::{Acquire, SeqCst},
+    backoff, store_load_order, unshared,
+};
 use crate::value::{self, DropWord, Owned, Word};
 
 pub(crate) struct Core {
     registry: SpinLock<Registry>,
     /// Drops a value of this table's type.
     drop_word: DropWord,
+    /// Null until the table is first read; then its reader slots, made by
+    /// `Box::into_raw`, freed with the table.
+    readers: AtomicPtr<Readers>,
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        let readers = unshared(&mut self.readers);
+        if !readers.is_null() {
+            // SAFETY: made by `Box::into_raw` in `readers`, and ours.
+            drop(unsafe { Box::from_raw(readers) });
+        }
+    }
 }
 
 // SAFETY: the registry's pointers are to records, which are made to be
@@ -48,6 +69,46 @@ impl Core {
         Core {
             registry: SpinLock::new(Registry::new()),
             drop_word: value::drop_word::<V>,
+            readers: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// The table's reader slots, made on first use.
+    #[inline]
+    fn readers(&self) -> &Readers {
+        // SAFETY: set once, freed with the table.
+        match unsafe { self.readers.load(Acquire).as_ref() } {
+            Some(readers) => readers,
+            None => self.make_readers(),
+        }
+    }
+
+    #[cold]
+    fn make_readers(&self) -> &Readers {
+        let fresh = Box::into_raw(Box::new(Readers::new()));
+        let readers = match self
+            .readers
+            .compare_exchange(ptr::null_mut(), fresh, SeqCst, Acquire)
+        {
+            Ok(_) => fresh,
+            Err(winner) => {
+                // SAFETY: `fresh` lost the race and was never shared.
+                drop(unsafe { Box::from_raw(fresh) });
+                winner
+            }
+        };
+        // SAFETY: set once, freed with the table.
+        unsafe { &*readers }
+    }
+
+    /// For a writer that has set `WRITER`: waits for the lookups that may
+    /// not have seen it. A table that was never read has none.
+    fn quiesce(&self) {
+        store_load_order();
+        // SAFETY: as in `readers`. `SeqCst`: a lookup that makes the slots
+        // after this load sees `WRITER` (see `readers.rs`).
+        if let Some(readers) = unsafe { self.readers.load(SeqCst).as_ref() } {
+            readers.quiesce();
         }
     }
 
@@ -56,54 +117,85 @@ impl Core {
     }
 
     /// Takes `record`, which belongs to the table at `this`, out of its
-    /// registry, returning the function that drops its value; `None` if a
-    /// `clear` took it out first.
+    /// registry, unless a `clear` took it out first; returns the function
+    /// that drops its value, and whether the record was still registered.
     ///
     /// The table is passed as a pointer: once the lock is released it may be
-    /// freed at any moment (by a drop that was waiting for the record to
-    /// leave), so nothing here refers to it after that.
+    /// freed at any moment (by a drop that was waiting for the registry to
+    /// empty), so nothing here refers to it after that.
     ///
     /// # Safety
-    /// `this` is alive: the caller holds the write lock of `record`, which
-    /// belongs to it.
-    pub(crate) unsafe fn unregister(this: *const Core, record: &Record) -> Option<DropWord> {
+    /// `this` is alive: the caller holds `WRITER` of `record`, which belongs
+    /// to it.
+    pub(crate) unsafe fn unregister(this: *const Core, record: &Record) -> (DropWord, bool) {
         // SAFETY: the caller's promise.
         let table = unsafe { &*this };
         let drop_word = table.drop_word;
         let mut registry = table.registry.lock();
         // SAFETY: the record belongs to this table: it is in the registry, or
         // a `clear` took it out.
-        let removed = unsafe { registry.remove(record) };
+        let registered = unsafe { registry.remove(record) };
         drop(registry);
-        removed.then_some(drop_word)
+        (drop_word, registered)
     }
 
     pub(crate) fn contains(&self, node: &Node) -> bool {
         node.find(self).is_some()
     }
 
-    /// The record of `node`'s key in this table, read-locked.
+    /// A lookup of `node`'s key in this table.
     #[track_caller]
-    fn read<'a>(&self, node: &'a Node) -> Option<ReadGuard<'a>> {
+    fn read<'a>(&'a self, node: &'a Node) -> Option<ReadGuard<'a>> {
+        let readers = self.readers();
+        let mut round = 0;
         loop {
             let record = node.find(self)?;
-            let guard = record.read();
-            if record.belongs_to(self) {
-                return Some(guard);
+            let count = readers.enter();
+            let state = record.state();
+            // A writer that is not yet `ACTIVE` waits for this thread, if
+            // this thread already reads the table: then going on is what
+            // lets both finish.
+            if state & WRITER == 0
+                || cfg!(weakattach_mutant = "read_ignores_writer")
+                || (state & ACTIVE == 0 && reentrancy::reads(self))
+            {
+                if record.belongs_to(self) {
+                    // SAFETY: counted in, and no writer is `ACTIVE`: one that
+                    // comes now waits for us.
+                    return Some(unsafe { ReadGuard::new(record, count) });
+                }
+                // Vacated (by a `clear`) between the look and the count.
+                Readers::leave(count);
+                backoff(&mut round);
+                continue;
             }
-            // Vacated (by a `clear`) between the look and the lock.
+            Readers::leave(count);
+            record.wait_for_writer();
         }
     }
 
-    /// The record of `node`'s key in this table, write-locked.
+    /// The record of `node`'s key in this table, to itself.
+    ///
+    /// # Panics
+    /// If this thread runs user code of a lookup of this table, which would
+    /// be waited for.
     #[track_caller]
     fn write<'a>(&self, node: &'a Node) -> Option<WriteGuard<'a>> {
+        let mut round = 0;
         loop {
             let record = node.find(self)?;
-            let guard = record.write();
-            if record.belongs_to(self) {
-                return Some(guard);
+            if reentrancy::reads(self) {
+                reentrancy::waits_for_itself();
             }
+            let pending = record.write();
+            if !record.belongs_to(self) {
+                // Vacated between the look and the lock.
+                pending.release();
+                backoff(&mut round);
+                continue;
+            }
+            self.quiesce();
+            return Some(pending.activate());
         }
     }
 
@@ -112,7 +204,7 @@ impl Core {
     /// # Safety
     /// This is a table of `V`s.
     unsafe fn run<V, R>(&self, guard: ReadGuard<'_>, f: impl FnOnce(&V) -> R) -> R {
-        let frame = Frame::new(guard.record(), self);
+        let frame = Frame::new(guard.record(), self, true);
         let _entered = frame.enter();
         // SAFETY: the record belongs to this table of `V`s.
         f(unsafe { guard.value::<V>() })
@@ -136,7 +228,7 @@ impl Core {
         f: impl FnOnce(&mut V) -> R,
     ) -> Option<R> {
         let mut guard = self.write(node)?;
-        let frame = Frame::new(guard.record(), self);
+        let frame = Frame::new(guard.record(), self, false);
         let _entered = frame.enter();
         // SAFETY: the record belongs to this table of `V`s.
         Some(f(unsafe { guard.value_mut::<V>() }))
@@ -225,7 +317,7 @@ impl Core {
         }
         let (node, value) = match self.attach_first(anchor, Owned::new(make())) {
             // SAFETY: the caller's promise.
-            Ok(guard) => return unsafe { self.run(guard.downgrade(), f) },
+            Ok(guard) => return unsafe { self.run(guard.downgrade(self.readers()), f) },
             Err(taken) => taken,
         };
         loop {
@@ -238,7 +330,7 @@ impl Core {
             if let Claim::Vacant(mut guard) = node.claim(self) {
                 self.fill(&mut guard, value.into_word());
                 // SAFETY: the caller's promise.
-                return unsafe { self.run(guard.downgrade(), f) };
+                return unsafe { self.run(guard.downgrade(self.readers()), f) };
             }
         }
     }
@@ -247,22 +339,16 @@ impl Core {
     /// This is a table of `V`s.
     #[track_caller]
     pub(crate) unsafe fn remove<V>(&self, node: &Node) -> Option<V> {
-        let mut round = 0;
-        loop {
-            let mut guard = self.write(node)?;
-            // SAFETY: we hold the write lock of a record of this table.
-            if unsafe { Core::unregister(self, guard.record()) }.is_none() {
-                // A `clear` is on its way to this record: let it have it.
-                drop(guard);
-                backoff(&mut round);
-                continue;
-            }
-            // SAFETY: the record belongs to this table of `V`s.
-            let value = unsafe { Owned::<V>::from_word(guard.take()) };
-            node::vacate(&mut guard, self);
-            drop(guard);
-            return Some(value.into_inner());
-        }
+        let mut guard = self.write(node)?;
+        // If a `clear` took the record out of the registry already, it finds
+        // the record vacated when it gets there, and leaves it.
+        // SAFETY: we hold the record, which belongs to this table.
+        unsafe { Core::unregister(self, guard.record()) };
+        // SAFETY: the record belongs to this table of `V`s.
+        let value = unsafe { Owned::<V>::from_word(guard.take()) };
+        node::vacate(&mut guard, self);
+        drop(guard);
+        Some(value.into_inner())
     }
 
     /// Drops every value of the table before it returns. If a value's drop
@@ -288,26 +374,54 @@ impl Core {
         drop(rest);
     }
 
-    /// Takes one value out of the table, vacating its record.
+    /// Takes one value out of the table, vacating its record; `None` once the
+    /// registry is empty.
     fn take_one(&self) -> Option<Word> {
-        let record = self.registry.lock().pop()?;
-        // SAFETY: a record taken out of a registry stays alive until we have
-        // dealt with it: its key's release waits for us.
-        let record = unsafe { &*record };
+        loop {
+            let (record, first) = {
+                let mut registry = self.registry.lock();
+                // SAFETY: a record in a registry is alive; taken out, its node
+                // stays alive while pinned, which we do before its key's
+                // release can see that the record was taken (under the same
+                // lock).
+                let record = unsafe { &*registry.pop()? };
+                let first = node::first_of(record);
+                first.pin();
+                (record, first)
+            };
+            let word = self.take_claimed(record);
+            if first.unpin() {
+                // SAFETY: the key is gone and this was the last pin; a first
+                // record is the first field of its `Node` (`repr(C)`).
+                unsafe { Node::free(ptr::from_ref(first).cast::<Node>().cast_mut()) };
+            }
+            if word.is_some() {
+                return word;
+            }
+        }
+    }
+
+    /// The value of a record this `clear` took out of the registry, unless a
+    /// `remove` or the key's release took it first (the record is vacant, or
+    /// belongs to the table again as a new, registered entry).
+    fn take_claimed(&self, record: &Record) -> Option<Word> {
         // `check_table` made sure that no user code of this table runs on
         // this thread, so this waits only for other threads.
-        let mut guard = record.write();
-        // Nobody vacates a `CLAIMED` record but us.
-        debug_assert!(record.belongs_to(self));
-        debug_assert!({
-            let _registry = self.registry.lock();
-            // SAFETY: under the registry's lock.
-            unsafe { record.slot() == CLAIMED }
-        });
+        let pending = record.write();
+        let ours = cfg!(weakattach_mutant = "clear_skips_recheck")
+            || (record.belongs_to(self) && {
+                let _registry = self.registry.lock();
+                // SAFETY: the record belongs to this table; under its lock.
+                unsafe { record.slot() == CLAIMED }
+            });
+        if !ours {
+            return None;
+        }
+        self.quiesce();
+        let mut guard = pending.activate();
         // SAFETY: the record belongs to this table, so it holds a value.
         let word = unsafe { guard.take() };
         node::vacate(&mut guard, self);
-        drop(guard); // our last touch of the record
         Some(word)
     }
 }

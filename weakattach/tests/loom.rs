@@ -6,10 +6,13 @@
 //! RUSTFLAGS="--cfg loom" cargo test -p weakattach --test loom --release
 //! ```
 //!
-//! Under `cfg(loom)` a table has a single shard and a single reader slot, so
-//! that every key of a model meets the shard another thread reads or holds,
-//! and its map is a loom `UnsafeCell`, so that a reader and a writer in it at
-//! once fail the model.
+//! Under `cfg(loom)` every value sits in a loom `UnsafeCell`, so a reader and
+//! a writer in one record at once fail the model, and so do accesses to a
+//! table's registry or a key's spare records that no lock orders.
+//!
+//! Each model that guards one step of the protocol also runs against a
+//! broken copy of that step (`--cfg weakattach_mutant="NAME"`, see the
+//! runtime's sources), which it must fail: `.ci/run` checks that it does.
 #![cfg(loom)]
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -27,6 +30,16 @@ impl Drop for Counted {
     }
 }
 
+/// Runs `body` in every interleaving loom explores with at most two
+/// preemptions (the waits of the runtime spin, which loom explores round by
+/// round, hence the branch budget).
+fn model(body: impl Fn() + Sync + Send + 'static) {
+    let mut model = loom::model::Builder::new();
+    model.max_branches = 1_000_000;
+    model.preemption_bound.get_or_insert(2);
+    model.check(body);
+}
+
 fn counter() -> std::sync::Arc<AtomicUsize> {
     std::sync::Arc::new(AtomicUsize::new(0))
 }
@@ -35,7 +48,7 @@ fn counter() -> std::sync::Arc<AtomicUsize> {
 /// wins, the other is freed, and both entries belong to the one identity.
 #[test]
 fn first_attach_races_on_two_threads() {
-    loom::model(|| {
+    model(|| {
         let drops = counter();
         let key = Arc::new(Anchor::new());
         let first = Arc::new(WeakMap::new());
@@ -58,7 +71,7 @@ fn first_attach_races_on_two_threads() {
 /// value is dropped once, by whichever gets to it.
 #[test]
 fn a_key_dropped_while_its_table_is_dropped() {
-    loom::model(|| {
+    model(|| {
         let drops = counter();
         let key = Anchor::new();
         let table = WeakMap::new();
@@ -75,7 +88,7 @@ fn a_key_dropped_while_its_table_is_dropped() {
 /// the value is gone once the closure's call has returned.
 #[test]
 fn a_key_dropped_while_the_table_runs_a_closure() {
-    loom::model(|| {
+    model(|| {
         let drops = counter();
         let table = Arc::new(WeakMap::new());
         let held = Anchor::new();
@@ -101,7 +114,7 @@ fn a_key_dropped_while_the_table_runs_a_closure() {
 /// drops the value before its call returns.
 #[test]
 fn a_key_dropped_while_a_reader_runs_a_closure() {
-    loom::model(|| {
+    model(|| {
         let drops = counter();
         let table = Arc::new(WeakMap::new());
         let held = Anchor::new();
@@ -122,18 +135,12 @@ fn a_key_dropped_while_a_reader_runs_a_closure() {
     });
 }
 
-/// A reader, a writer and a dying key meet in one shard: the writer waits
-/// for the reader, the key's drop waits for neither of them, each value is
-/// dropped once, and the reader sees the value it looked up. The map is a
-/// loom `UnsafeCell` here, so loom also fails the model if a writer and a
-/// reader are ever in it at once (a bound of three preemptions is what it
-/// takes to meet a writer that does not wait for readers).
+/// A reader, a writer of a new entry and a dying key on one table: none of
+/// them waits for another, each value is dropped once, and the reader sees
+/// the value it looked up whole.
 #[test]
 fn a_reader_a_writer_and_a_dying_key() {
-    let mut model = loom::model::Builder::new();
-    model.max_branches = 100_000;
-    model.preemption_bound.get_or_insert(3);
-    model.check(|| {
+    model(|| {
         let drops = counter();
         let table = Arc::new(WeakMap::new());
         let read = Anchor::new();
@@ -165,16 +172,12 @@ fn a_reader_a_writer_and_a_dying_key() {
     });
 }
 
-/// Two keys die at once on two threads while a third thread reads. A key
-/// whose eviction finds the shard locked by a short call (not user code)
-/// spins until it is free, so this model needs more branches than loom's
-/// default allows.
+/// Two keys die at once on two threads while a third thread reads the
+/// table: the releases meet in the table's registry, and the reader's count
+/// holds up neither.
 #[test]
 fn two_keys_die_while_a_reader_holds_the_shard() {
-    let mut model = loom::model::Builder::new();
-    model.max_branches = 100_000;
-    model.preemption_bound.get_or_insert(2);
-    model.check(|| {
+    model(|| {
         let drops = counter();
         let table = Arc::new(WeakMap::new());
         let reader_key = Anchor::new();
@@ -196,6 +199,158 @@ fn two_keys_die_while_a_reader_holds_the_shard() {
         drop(keys);
         dropper.join().unwrap();
         drop(reader.join().unwrap());
+        assert_eq!(drops.load(SeqCst), 2);
+    });
+}
+
+/// Two threads attach one key to the same table at once, through the path
+/// that gives an attached key a new record (the key is in another table
+/// already): the claim lock makes one of them store and the other replace.
+/// Mutant `claim_unlocked` (no claim lock) gives the key two records.
+#[test]
+fn two_threads_attach_one_key_to_one_table() {
+    model(|| {
+        let drops = counter();
+        let key = Arc::new(Anchor::new());
+        let elsewhere = WeakMap::new();
+        elsewhere.insert(&*key, Counted(drops.clone()));
+        let table = Arc::new(WeakMap::new());
+        let racer = {
+            let (key, table, drops) = (key.clone(), table.clone(), drops.clone());
+            thread::spawn(move || table.insert(&*key, Counted(drops)).is_some())
+        };
+        let replaced_here = table.insert(&*key, Counted(drops.clone())).is_some();
+        let replaced_there = racer.join().unwrap();
+        assert!(
+            replaced_here != replaced_there,
+            "exactly one insert finds the other's value"
+        );
+        assert_eq!(drops.load(SeqCst), 1, "the replaced value is dropped");
+        drop(Arc::try_unwrap(key).ok().unwrap());
+        assert_eq!(drops.load(SeqCst), 3);
+        drop(table);
+    });
+}
+
+/// A reader and a writer of the same entry: the reader sees one value from
+/// start to end, and loom fails the model if the writer's store overlaps the
+/// reader's borrow. Mutant `read_ignores_writer` lets a reader in beside a
+/// writer.
+#[test]
+fn a_reader_and_a_writer_of_one_entry() {
+    model(|| {
+        let table = Arc::new(WeakMap::new());
+        let key = Arc::new(Anchor::new());
+        table.insert(&*key, 1_u32);
+        let reader = {
+            let (table, key) = (table.clone(), key.clone());
+            thread::spawn(move || table.with(&*key, |v| *v))
+        };
+        table.insert(&*key, 2);
+        let seen = reader.join().unwrap().unwrap();
+        assert!(seen == 1 || seen == 2);
+        assert_eq!(table.get(&*key), Some(2));
+    });
+}
+
+/// A `clear` on one thread and a `remove` of one of its keys on another,
+/// then the key dies: the value is dropped once, by whichever took it.
+/// Mutant `clear_skips_recheck` lets the `clear` take the value of a record
+/// that the `remove` vacated after the `clear` took it out of the registry.
+#[test]
+fn a_clear_and_a_remove_of_one_entry() {
+    model(|| {
+        let drops = counter();
+        let table = Arc::new(WeakMap::new());
+        let key = Anchor::new();
+        table.insert(&key, Counted(drops.clone()));
+        let clearer = {
+            let table = table.clone();
+            thread::spawn(move || table.clear())
+        };
+        let removed = table.remove(&key);
+        let removed_here = removed.is_some();
+        drop(removed);
+        clearer.join().unwrap();
+        assert_eq!(
+            drops.load(SeqCst),
+            1,
+            "dropped once (removed: {removed_here})"
+        );
+        drop(key);
+        assert_eq!(drops.load(SeqCst), 1);
+    });
+}
+
+/// A key dies while another thread clears one of its tables: whichever gets
+/// to the record first drops the value, once, and the node is freed by
+/// whichever is last. Mutant `release_keeps_claimed_locked` keeps a record
+/// locked that the `clear` still has to look at.
+#[test]
+fn a_key_dropped_while_its_table_is_cleared() {
+    model(|| {
+        let drops = counter();
+        let table = Arc::new(WeakMap::new());
+        let key = Anchor::new();
+        table.insert(&key, Counted(drops.clone()));
+        let clearer = {
+            let table = table.clone();
+            thread::spawn(move || table.clear())
+        };
+        drop(key);
+        clearer.join().unwrap();
+        assert_eq!(drops.load(SeqCst), 1);
+    });
+}
+
+/// A key in two tables: one is cleared on another thread (vacating the
+/// key's spare record) while the key joins a third table (which may take
+/// that record), then the key dies: every value is dropped once and the
+/// records never mix up their tables.
+#[test]
+fn a_spare_record_is_vacated_and_taken_again() {
+    model(|| {
+        let drops = counter();
+        let first = WeakMap::new();
+        let second = Arc::new(WeakMap::new());
+        let third = WeakMap::new();
+        let key = Anchor::new();
+        first.insert(&key, Counted(drops.clone()));
+        second.insert(&key, Counted(drops.clone()));
+        let clearer = {
+            let second = second.clone();
+            thread::spawn(move || second.clear())
+        };
+        third.insert(&key, Counted(drops.clone()));
+        assert!(first.contains_key(&key) && third.contains_key(&key));
+        clearer.join().unwrap();
+        assert_eq!(drops.load(SeqCst), 1, "the cleared value");
+        assert!(!second.contains_key(&key));
+        drop(key);
+        assert_eq!(drops.load(SeqCst), 3);
+    });
+}
+
+/// `with_or_insert_with` stores its value and reads it back while another
+/// thread removes it: the closure sees the stored value whole, and each
+/// value is dropped once.
+#[test]
+fn a_value_stored_and_read_back_while_it_is_removed() {
+    model(|| {
+        let drops = counter();
+        let table = Arc::new(WeakMap::new());
+        let key = Arc::new(Anchor::new());
+        let elsewhere = WeakMap::new();
+        elsewhere.insert(&*key, Counted(drops.clone()));
+        let storer = {
+            let (table, key, drops) = (table.clone(), key.clone(), drops.clone());
+            thread::spawn(move || {
+                table.with_or_insert_with(&*key, || (7_u32, Counted(drops)), |(n, _)| *n)
+            })
+        };
+        drop(table.remove(&*key));
+        assert_eq!(storer.join().unwrap(), 7);
+        drop(Arc::try_unwrap(key).ok().unwrap());
         assert_eq!(drops.load(SeqCst), 2);
     });
 }

@@ -32,7 +32,11 @@ fn within_deadline(body: impl FnOnce() + Send + 'static) {
         body();
         done.send(()).unwrap();
     });
-    let deadline = Duration::from_secs(if cfg!(miri) { 600 } else { 30 });
+    let deadline = Duration::from_secs(if cfg!(any(miri, weakattach_sanitized)) {
+        600
+    } else {
+        30
+    });
     match finished.recv_timeout(deadline) {
         Ok(()) => worker.join().unwrap(),
         Err(mpsc::RecvTimeoutError::Timeout) => panic!("did not finish within {deadline:?}"),
@@ -93,7 +97,11 @@ fn tables_drop_their_values_and_keys_outlive_them() {
 /// recursion, so a thread with a small stack reclaims a long chain.
 #[test]
 fn a_chain_of_keys_is_released_without_recursion() {
-    let links = if cfg!(miri) { 200 } else { 100_000 };
+    let links = if cfg!(any(miri, weakattach_sanitized)) {
+        200
+    } else {
+        100_000
+    };
     let drops = counter();
     let map: Arc<WeakMap<Anchor, (Counted, Anchor)>> = Arc::new(WeakMap::new());
     let mut head = Anchor::new();
@@ -179,22 +187,30 @@ fn using_the_same_entry_inside_its_closure_panics() {
 }
 
 #[test]
-fn reading_the_same_entry_or_another_inside_a_closure_works() {
+fn a_closure_may_read_its_table_and_write_other_entries_of_it_from_with_mut() {
     within_deadline(|| {
         let map = WeakMap::new();
-        let (key, other) = (Anchor::new(), Anchor::new());
+        let (key, other, fresh) = (Anchor::new(), Anchor::new(), Anchor::new());
         map.insert(&key, 1);
         map.insert(&other, 10);
         let seen = map.with(&key, |&v| {
-            map.insert(&other, 20);
             (
                 v,
                 map.get(&key),
                 map.with(&key, |&w| w + 1),
                 map.get(&other),
+                map.insert(&fresh, 5),
             )
         });
-        assert_eq!(seen, Some((1, Some(1), Some(2), Some(20))));
+        assert_eq!(seen, Some((1, Some(1), Some(2), Some(10), None)));
+        let changed = map.with_mut(&key, |v| {
+            *v += 1;
+            map.insert(&other, 20);
+            map.remove(&fresh);
+            map.get(&other)
+        });
+        assert_eq!(changed, Some(Some(20)));
+        assert_eq!((map.get(&key), map.get(&fresh)), (Some(2), None));
     });
 }
 
@@ -225,7 +241,11 @@ fn a_panicking_value_drop_still_releases_the_rest() {
 #[test]
 fn racing_get_or_insert_with_agrees_on_one_value() {
     within_deadline(|| {
-        let threads = if cfg!(miri) { 2 } else { 8 };
+        let threads = if cfg!(any(miri, weakattach_sanitized)) {
+            2
+        } else {
+            8
+        };
         let map = Arc::new(WeakMap::new());
         let key = Arc::new(Anchor::new());
         let start = Arc::new(Barrier::new(threads));
@@ -250,7 +270,11 @@ fn racing_get_or_insert_with_agrees_on_one_value() {
 fn keys_and_tables_die_on_other_threads() {
     static SHARED: WeakMap<Anchor, Counted> = WeakMap::new();
     within_deadline(|| {
-        let rounds = if cfg!(miri) { 4 } else { 200 };
+        let rounds = if cfg!(any(miri, weakattach_sanitized)) {
+            4
+        } else {
+            200
+        };
         let drops = counter();
         for _ in 0..rounds {
             let local = Arc::new(WeakMap::new());
@@ -380,7 +404,11 @@ fn keys_dropped_inside_a_closure_of_their_table_are_reclaimed_at_once() {
             }
         }
     }
-    let victims = if cfg!(miri) { 64 } else { 256 };
+    let victims = if cfg!(any(miri, weakattach_sanitized)) {
+        64
+    } else {
+        256
+    };
     TABLE.insert(&PROBED, Probe);
     let reader = Anchor::new();
     TABLE.insert(&reader, Probe);
