@@ -464,6 +464,9 @@ fn set_contains(c: &mut Criterion) {
 
 static SHARED: WeakMap<Key, u64> = WeakMap::new();
 
+/// One thread's lookups over the keys of `order`.
+type Read<'a> = &'a (dyn Fn(&[usize]) + Sync);
+
 /// Lookups on one `static` table from one thread, then from two at once,
 /// beside a read-only `HashMap` read the same way (what the machine itself
 /// scales to): criterion reports the time per lookup, so two threads that
@@ -510,7 +513,7 @@ fn two_readers(c: &mut Criterion) {
         }
         black_box(sum);
     };
-    let runs: [(&str, &dyn Fn(&[usize]), &[Vec<usize>]); 5] = [
+    let runs: [(&str, Read<'_>, &[Vec<usize>]); 5] = [
         ("weakattach_1_thread", &weakattach, &both[..1]),
         ("weakattach_2_threads", &weakattach, &both),
         ("weakattach_2_threads_disjoint", &weakattach, &halves),

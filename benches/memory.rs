@@ -159,7 +159,7 @@ fn after_mass_death() {
     let hashmap = kept(
         HashMap::<u64, u64, FxBuildHasher>::default(),
         |map| map.extend((0..DEAD as u64).map(|i| (i, i))),
-        |map| (0..DEAD as u64).for_each(|i| drop(map.remove(&i))),
+        |map| (0..DEAD as u64).for_each(|i| _ = map.remove(&i)),
     );
     let weak_table = kept(
         PtrWeakKeyHashMap::<Weak<Dog>, u64>::new(),
@@ -175,8 +175,8 @@ fn after_mass_death() {
     );
     let dashmap = kept(
         DashMap::<usize, u64>::new(),
-        |map| (0..DEAD).for_each(|i| drop(map.insert(i, 1))),
-        |map| (0..DEAD).for_each(|i| drop(map.remove(&i))),
+        |map| (0..DEAD).for_each(|i| _ = map.insert(i, 1)),
+        |map| (0..DEAD).for_each(|i| _ = map.remove(&i)),
     );
     println!("kept/weakattach {map}");
     println!("kept/weakattach_set {set}");

@@ -103,7 +103,7 @@ impl<T> Drop for SpinGuard<'_, T> {
     fn drop(&mut self) {
         // The access ends, then the lock is released: the store is the last
         // thing this guard does with the lock's memory.
-        drop(self.data.take());
+        self.data = None;
         self.lock.locked.store(false, Release);
     }
 }

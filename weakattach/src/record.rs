@@ -263,7 +263,7 @@ impl<'a> ReadGuard<'a> {
 impl Drop for ReadGuard<'_> {
     #[inline]
     fn drop(&mut self) {
-        drop(self.value.take());
+        self.value = None;
         Readers::leave(self.count);
     }
 }
@@ -363,7 +363,7 @@ impl<'a> WriteGuard<'a> {
     /// Trades the lock for a lookup of `readers`, with no writer in between.
     pub(crate) fn downgrade(mut self, readers: &'a Readers) -> ReadGuard<'a> {
         let record = self.record;
-        drop(self.value.take());
+        self.value = None;
         core::mem::forget(self);
         // Counted in first, so that the next writer waits for us.
         let count = readers.enter();
@@ -375,7 +375,7 @@ impl<'a> WriteGuard<'a> {
     /// Gives up the guard without unlocking: for a record of a key being
     /// released, which nothing else reaches any more.
     pub(crate) fn keep_locked(mut self) {
-        drop(self.value.take());
+        self.value = None;
         core::mem::forget(self);
     }
 }
@@ -383,7 +383,7 @@ impl<'a> WriteGuard<'a> {
 impl Drop for WriteGuard<'_> {
     #[inline]
     fn drop(&mut self) {
-        drop(self.value.take());
+        self.value = None;
         self.record.state.fetch_and(!(WRITER | ACTIVE), Release);
     }
 }

@@ -105,7 +105,8 @@ pub(crate) fn waits_for_itself() -> ! {
 /// wait for itself).
 #[track_caller]
 pub(crate) fn check_table(table: &Core) {
-    if any(|frame| ptr::eq(frame.table, table)) {
-        panic!("{SAME_TABLE}: `clear` needs every entry of the table; call it after the closure");
-    }
+    assert!(
+        !any(|frame| ptr::eq(frame.table, table)),
+        "{SAME_TABLE}: `clear` needs every entry of the table; call it after the closure"
+    );
 }

@@ -203,6 +203,7 @@ impl Core {
     ///
     /// # Safety
     /// This is a table of `V`s.
+    #[allow(clippy::needless_pass_by_value)] // the lookup ends as `guard` drops, after `f`
     unsafe fn run<V, R>(&self, guard: ReadGuard<'_>, f: impl FnOnce(&V) -> R) -> R {
         let frame = Frame::new(guard.record(), self, true);
         let _entered = frame.enter();
@@ -356,7 +357,6 @@ impl Core {
     /// second panic aborts, as in `Vec`).
     #[track_caller]
     pub(crate) fn clear(&self) {
-        reentrancy::check_table(self);
         struct Rest<'a>(&'a Core);
         impl Drop for Rest<'_> {
             fn drop(&mut self) {
@@ -366,6 +366,7 @@ impl Core {
                 }
             }
         }
+        reentrancy::check_table(self);
         let rest = Rest(self);
         while let Some(word) = self.take_one() {
             // SAFETY: as above.

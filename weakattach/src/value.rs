@@ -82,8 +82,8 @@ impl<V> Drop for Owned<V> {
 /// The value in a word.
 ///
 /// # Safety
-/// `word` holds a `V`, and no `&mut` to it exists for `'a`.
-pub(crate) unsafe fn as_ref<'a, V>(word: &'a Word) -> &'a V {
+/// `word` holds a `V`, and no `&mut` to it exists while the result lives.
+pub(crate) unsafe fn as_ref<V>(word: &Word) -> &V {
     // SAFETY: the caller's promise; a boxed value lives as long as its word.
     unsafe {
         if inline::<V>() {
@@ -97,8 +97,9 @@ pub(crate) unsafe fn as_ref<'a, V>(word: &'a Word) -> &'a V {
 /// The value in a word, mutably.
 ///
 /// # Safety
-/// `word` holds a `V`, and no other reference to it exists for `'a`.
-pub(crate) unsafe fn as_mut<'a, V>(word: &'a mut Word) -> &'a mut V {
+/// `word` holds a `V`, and no other reference to it exists while the
+/// result lives.
+pub(crate) unsafe fn as_mut<V>(word: &mut Word) -> &mut V {
     // SAFETY: as in `as_ref`.
     unsafe {
         if inline::<V>() {
