@@ -702,6 +702,7 @@ fn cascades_across_tables_dropped_concurrently_from_several_threads() {
 /// the keys' values, in the busy table and in another, must be gone by the
 /// time each drop returns: a closure on one entry holds up no other.
 #[test]
+#[allow(clippy::too_many_lines)] // one scenario, its checks beside its steps
 fn a_long_with_mut_holds_up_neither_key_drops_nor_their_values() {
     const ROUNDS: usize = if cfg!(any(miri, weakattach_sanitized)) {
         2

@@ -219,12 +219,9 @@ fn two_threads_attach_one_key_to_one_table() {
             let (key, table, drops) = (key.clone(), table.clone(), drops.clone());
             thread::spawn(move || table.insert(&*key, Counted(drops)).is_some())
         };
-        let replaced_here = table.insert(&*key, Counted(drops.clone())).is_some();
-        let replaced_there = racer.join().unwrap();
-        assert!(
-            replaced_here != replaced_there,
-            "exactly one insert finds the other's value"
-        );
+        let here = table.insert(&*key, Counted(drops.clone())).is_some();
+        let there = racer.join().unwrap();
+        assert!(here != there, "exactly one insert finds the other's value");
         assert_eq!(drops.load(SeqCst), 1, "the replaced value is dropped");
         drop(Arc::try_unwrap(key).ok().unwrap());
         assert_eq!(drops.load(SeqCst), 3);
