@@ -72,15 +72,10 @@ fn file(path: &str) -> Rc<dyn Node> {
 /// Depth-first walk that visits each node once, however many paths lead to
 /// it. `visited` remembers nodes without keeping them alive.
 ///
-/// `WeakSet<dyn Node>` means `WeakSet<dyn Node + 'static>`, so the node is
-/// taken as `&(dyn Node + 'static)`: a `&dyn Node` parameter would mean
-/// `&'a (dyn Node + 'a)`, which that set does not accept.
-fn walk(
-    node: &(dyn Node + 'static),
-    visited: &WeakSet<dyn Node>,
-    depth: usize,
-    order: &mut Vec<String>,
-) {
+/// A plain `&dyn Node` will do: a table only borrows its keys, so a
+/// `WeakSet<dyn Node>` (that is, of `dyn Node + 'static`) also takes keys of
+/// shorter lifetimes.
+fn walk(node: &dyn Node, visited: &WeakSet<dyn Node>, depth: usize, order: &mut Vec<String>) {
     if !visited.insert(node) {
         println!(
             "{:indent$}{} (already visited)",
@@ -103,7 +98,7 @@ fn walk(
 static COST: WeakMap<dyn Node, u64> = WeakMap::new();
 static COMPUTED: AtomicUsize = AtomicUsize::new(0);
 
-fn cost(node: &(dyn Node + 'static)) -> u64 {
+fn cost(node: &dyn Node) -> u64 {
     COST.get_or_insert_with(node, || {
         COMPUTED.fetch_add(1, Relaxed);
         node.own_cost() + node.deps().iter().map(|dep| cost(&**dep)).sum::<u64>()

@@ -18,6 +18,12 @@ pub struct Failed {
 }
 
 impl Failed {
+    /// The errors, one by one.
+    #[cfg(test)]
+    pub fn errors(&self) -> syn::Error {
+        self.errors.clone()
+    }
+
     /// The `compile_error!`s followed by the stand-in.
     pub fn into_compile_error(self) -> TokenStream {
         let mut tokens = self.errors.into_compile_error();

@@ -14,6 +14,9 @@ mod fallback;
 mod symbol;
 mod valid;
 
+#[cfg(test)]
+mod fuzz;
+
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 

@@ -55,22 +55,24 @@
 //!    entries; a clone is a new identity; identities are never reused, so a
 //!    new key never sees a dead key's entries.
 //! 2. **Prompt reclamation.** When a key is dropped, its values in every live
-//!    table are dropped before the drop returns, with two refinements: a key
-//!    dropped while another release runs on the same thread (a value that
-//!    owns keys) joins that release, which drops everything before the
-//!    outermost drop returns; and if a table is inside a `with`/`with_mut`
-//!    closure, the key's values in it are dropped when that closure's call
-//!    returns, on its thread (the last such call, if several run in the
-//!    key's shard).
+//!    table are dropped before the drop returns, and their memory with them:
+//!    a key's values live in a small node that the key owns, not in the
+//!    tables. A key dropped while another release runs on the same thread (a
+//!    value that owns keys) joins that release, which drops everything before
+//!    the outermost drop returns. A closure running on a table holds only its
+//!    own entry, so it holds up no other key's values; only a value that a
+//!    `clear` of its table is already holding, on another thread, is dropped
+//!    by that `clear` instead, before it returns.
 //! 3. **Tables own their values.** Dropping a table, or [`WeakMap::clear`],
 //!    drops all its values before it returns.
 //! 4. **No deadlocks, no unbounded recursion.** Values may own keys to any
-//!    depth; keys may be dropped anywhere; a key's drop never waits for user
-//!    code. See [`WeakMap`'s locking rules](WeakMap#locking).
+//!    depth; keys may be dropped anywhere; a key's drop never waits. See
+//!    [`WeakMap`'s locking rules](WeakMap#locking).
 //! 5. **Panics do not poison.** A panic in a closure, a factory or a value's
 //!    `Drop` leaves every table usable.
 //! 6. **Threads.** Tables work from many threads at once and from `static`s;
-//!    lookups on several threads do not slow each other down.
+//!    lookups write nothing that another thread's lookups touch, so they do
+//!    not slow each other down.
 //! 7. **Unattached keys are free.** An [`Anchor`] is one word; a key that was
 //!    never attached allocates nothing.
 //! 8. **No observation without the key.**

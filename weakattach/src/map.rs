@@ -88,27 +88,34 @@ use crate::table::Core;
 ///
 /// # Locking
 ///
-/// A table is split into shards, each behind a reader-writer lock. Lookups
-/// (`get`, `with`, `contains_key`, and `get_or_insert` when the key has a
-/// value) read their shard: any number of threads read at once, and they do
-/// not slow each other down, because a reader writes nothing that another
-/// thread's reader touches. `insert`, `remove`, `with_mut`, `clear` and the
-/// rest of `get_or_insert` write: a writer has its shard alone, and waits for
-/// the calls in it to finish, exactly as with an `RwLock`. So a table is
-/// `Sync` when its values are `Send + Sync`, like an `RwLock`.
+/// A key's values live with the key, one *entry* per table, each with a lock
+/// word of its own; the table keeps only a registry of its entries. Lookups
+/// (`get`, `with`, and `get_or_insert` when the key has a value) take no lock
+/// on the entry: they count themselves in the table's reader slot of the
+/// calling thread and only read the entry, so lookups on any number of
+/// threads run at once and do not slow each other down. `contains_key` does
+/// not even count itself. A write of an existing entry (`insert` over a
+/// value, `remove`, `with_mut`, `clear`) locks that entry and waits until the
+/// lookups of the table that may not have seen the lock are done, as with an
+/// `RwLock`; attaching a key that is new to the table waits for no lookup.
+/// So a table is `Sync` when its values are `Send + Sync`, like an `RwLock`.
 ///
 /// `with`, `with_mut` and the cloning getters run user code (the closure,
-/// `V::clone`) inside the key's shard: a writer on that shard waits
-/// meanwhile, so a closure that blocks on another thread can deadlock. Calls
-/// on *other* tables from inside the closure work; as with nested locks, two
-/// threads that nest the same two tables in opposite orders can deadlock
-/// each other, so nest tables in one order. A call on the *same* table from
-/// code it runs panics with a message that says so; it never hangs.
+/// `V::clone`): `with` as a lookup of the table, `with_mut` with its entry to
+/// itself. Meanwhile, another thread's writes of existing entries of the
+/// table wait for a `with`, and its calls on the same entry wait for a
+/// `with_mut`; so a closure that blocks on another thread can deadlock.
+/// Calls on *other* tables from inside the closure work; as with nested
+/// locks, two threads that nest the same two tables in opposite orders can
+/// deadlock each other, so nest tables in one order. Calls on the *same*
+/// table from the code it runs work when they only read (any entry, inside
+/// `with`) or touch other entries (inside `with_mut`); one that would wait
+/// for the running code itself (a write of an existing entry inside `with`,
+/// the closure's own entry inside `with_mut`, `clear`) panics with a message
+/// that says so. It never hangs.
 ///
-/// A key dropped while user code runs in its shard does not wait: its value
-/// is dropped by the last of those calls to return, on its thread, before it
-/// returns. If that value's `Drop` panics, the panic comes out of that call,
-/// not out of the key's drop.
+/// A key dropped while user code runs on the table does not wait, and its
+/// value is dropped before its drop returns, as always.
 pub struct WeakMap<K: ?Sized + WeakKey, V> {
     table: LazyTable,
     /// Keys are only borrowed; values are owned. `Send` and `Sync` are
@@ -183,6 +190,14 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     }
 
     /// A clone of the value attached to `key`.
+    ///
+    /// The clone is made in place, during the lookup. For a value that is
+    /// shared by cloning a handle, such as an `Arc`, every `get` of one key
+    /// on every thread writes the one reference count, and threads that do
+    /// that at once slow each other down (while lookups of the table
+    /// otherwise do not): use [`with`](WeakMap::with), or
+    /// [`with_or_insert_with`](WeakMap::with_or_insert_with) to memoise, to
+    /// read the value in place instead.
     ///
     /// ```
     /// # use weakattach::{Anchor, WeakMap};

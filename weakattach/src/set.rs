@@ -57,6 +57,7 @@ impl<K: ?Sized + WeakKey> WeakSet<K> {
     /// assert!(set.insert(&key));
     /// assert!(!set.insert(&key));
     /// ```
+    #[track_caller]
     pub fn insert(&self, key: &K) -> bool {
         self.map.insert(key, ()).is_none()
     }
@@ -86,6 +87,7 @@ impl<K: ?Sized + WeakKey> WeakSet<K> {
     /// assert!(set.remove(&key));
     /// assert!(!set.remove(&key));
     /// ```
+    #[track_caller]
     pub fn remove(&self, key: &K) -> bool {
         self.map.remove(key).is_some()
     }
@@ -100,6 +102,7 @@ impl<K: ?Sized + WeakKey> WeakSet<K> {
     /// set.clear();
     /// assert!(!set.contains(&key));
     /// ```
+    #[track_caller]
     pub fn clear(&self) {
         self.map.clear();
     }

@@ -61,6 +61,7 @@ impl<'a, K: ?Sized + WeakKey, V> Side<'a, K, V> {
     /// side.set(3);
     /// assert_eq!(side.get(), Some(3));
     /// ```
+    #[track_caller]
     pub fn get(&self) -> Option<V>
     where
         V: Clone + Send + 'static,
@@ -77,6 +78,7 @@ impl<'a, K: ?Sized + WeakKey, V> Side<'a, K, V> {
     /// assert_eq!(side.set('a'), None);
     /// assert_eq!(side.set('b'), Some('a'));
     /// ```
+    #[track_caller]
     pub fn set(&self, value: V) -> Option<V>
     where
         V: Send + 'static,
@@ -94,6 +96,7 @@ impl<'a, K: ?Sized + WeakKey, V> Side<'a, K, V> {
     /// assert_eq!(side.remove(), Some(1.5));
     /// assert!(!side.is_set());
     /// ```
+    #[track_caller]
     pub fn remove(&self) -> Option<V>
     where
         V: Send + 'static,
@@ -128,6 +131,7 @@ impl<'a, K: ?Sized + WeakKey, V> Side<'a, K, V> {
     /// side.set(String::from("hello"));
     /// assert_eq!(side.with(|s| s.len()), Some(5));
     /// ```
+    #[track_caller]
     pub fn with<R>(&self, f: impl FnOnce(&V) -> R) -> Option<R>
     where
         V: Send + 'static,
@@ -146,6 +150,7 @@ impl<'a, K: ?Sized + WeakKey, V> Side<'a, K, V> {
     /// side.with_mut(|v| v.push(2));
     /// assert_eq!(side.get(), Some(vec![1, 2]));
     /// ```
+    #[track_caller]
     pub fn with_mut<R>(&self, f: impl FnOnce(&mut V) -> R) -> Option<R>
     where
         V: Send + 'static,
@@ -163,11 +168,31 @@ impl<'a, K: ?Sized + WeakKey, V> Side<'a, K, V> {
     /// assert_eq!(side.get_or_insert_with(|| 7), 7);
     /// assert_eq!(side.get_or_insert_with(|| 8), 7);
     /// ```
+    #[track_caller]
     pub fn get_or_insert_with(&self, f: impl FnOnce() -> V) -> V
     where
         V: Clone + Send + 'static,
     {
         self.table.get_or_insert_with(self.key, f)
+    }
+
+    /// Calls `f` with this slot's value, storing the result of `make` first
+    /// if there is none: [`WeakMap::with_or_insert_with`].
+    ///
+    /// ```
+    /// # use weakattach::{Anchor, WeakMap};
+    /// let layouts: WeakMap<Anchor, Vec<u32>> = WeakMap::new();
+    /// let widget = Anchor::new();
+    /// let side = layouts.side(&widget);
+    /// assert_eq!(side.with_or_insert_with(|| vec![1, 2], Vec::len), 2);
+    /// assert_eq!(side.with_or_insert_with(|| unreachable!(), Vec::len), 2);
+    /// ```
+    #[track_caller]
+    pub fn with_or_insert_with<R>(&self, make: impl FnOnce() -> V, f: impl FnOnce(&V) -> R) -> R
+    where
+        V: Send + 'static,
+    {
+        self.table.with_or_insert_with(self.key, make, f)
     }
 
     /// The table this slot belongs to.

@@ -312,9 +312,11 @@ impl Core {
         make: impl FnOnce() -> V,
         f: impl FnOnce(&V) -> R,
     ) -> R {
-        if let Some(guard) = anchor.node().and_then(|node| self.read(node)) {
-            // SAFETY: the caller's promise.
-            return unsafe { self.run(guard, f) };
+        if let Some(node) = anchor.node() {
+            if let Some(guard) = self.read(node) {
+                // SAFETY: the caller's promise.
+                return unsafe { self.run(guard, f) };
+            }
         }
         let (node, value) = match self.attach_first(anchor, Owned::new(make())) {
             // SAFETY: the caller's promise.

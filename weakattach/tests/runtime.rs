@@ -186,6 +186,34 @@ fn using_the_same_entry_inside_its_closure_panics() {
     });
 }
 
+/// A misuse panic names the user's line, not a line of the runtime.
+#[test]
+fn a_misuse_panic_points_at_the_callers_line() {
+    use std::sync::Mutex;
+    static WHERE: Mutex<Option<(String, u32)>> = Mutex::new(None);
+    let map = WeakMap::new();
+    let key = Anchor::new();
+    map.insert(&key, 1);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|info| {
+        let location = info.location().unwrap();
+        *WHERE.lock().unwrap() = Some((location.file().to_owned(), location.line()));
+    }));
+    let reported = || WHERE.lock().unwrap().take().unwrap();
+    let line_of_insert = line!() + 1;
+    let inserted = catch_unwind(AssertUnwindSafe(|| map.with(&key, |_| map.insert(&key, 2))));
+    let at_insert = reported();
+    let line_of_clear = line!() + 1;
+    let cleared = catch_unwind(AssertUnwindSafe(|| map.with(&key, |_| map.clear())));
+    let at_clear = reported();
+    std::panic::set_hook(previous);
+    assert!(inserted.is_err() && cleared.is_err());
+    for ((file, line), expected) in [(at_insert, line_of_insert), (at_clear, line_of_clear)] {
+        assert!(file.ends_with("runtime.rs"), "reported at {file}:{line}");
+        assert_eq!(line, expected);
+    }
+}
+
 #[test]
 fn a_closure_may_read_its_table_and_write_other_entries_of_it_from_with_mut() {
     within_deadline(|| {

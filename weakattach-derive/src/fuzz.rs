@@ -1,0 +1,217 @@
+//! The derive never panics, whatever its input: random struct, enum and
+//! union definitions with random `#[weak_key(..)]` attributes, well-formed
+//! and malformed, go through [`expand::derive`] in `proc_macro2` tokens; each
+//! must come back as tokens or as errors, and every error must be spanned
+//! inside the input.
+//!
+//! `WEAKATTACH_DERIVE_CASES` sets the number of inputs (256 by default).
+
+use std::cell::Cell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+
+use crate::expand;
+
+const FIELD_TYPES: &[&str] = &[
+    "Anchor",
+    "weakattach::Anchor",
+    "::weakattach::Anchor",
+    "u32",
+    "String",
+    "Vec<T>",
+    "&'a str",
+    "[u8; N]",
+    "Inner",
+    "Option<Anchor>",
+    "T",
+    "(Anchor, u8)",
+    "fn() -> Anchor",
+];
+
+const FIELD_ATTRS: &[&str] = &[
+    "",
+    "#[weak_key(anchor)]",
+    "#[weak_key(anchor, anchor)]",
+    "#[weak_key(side(x: u8))]",
+    "#[weak_key(bogus)]",
+    "#[weak_key()]",
+    "#[weak_key]",
+    "#[weak_key = \"x\"]",
+    "#[weak_key(crate = \"x\")]",
+    "#[weak_key(\"anchor\")]",
+    "#[cfg(test)]",
+    "#[cfg(any())]",
+    "/// docs",
+    "#[doc = \"x\"]",
+];
+
+const ITEM_ATTRS: &[&str] = &[
+    "",
+    "#[weak_key(crate = \"path::to::weakattach\")]",
+    "#[weak_key(crate = \"not a path\")]",
+    "#[weak_key(crate = 5)]",
+    "#[weak_key(crate)]",
+    "#[weak_key(crate = \"a\", crate = \"b\")]",
+    "#[weak_key(side(pub visits: u32))]",
+    "#[weak_key(side(/// doc\n notes: Vec<String>), side(pub(crate) n: u8))]",
+    "#[weak_key(side(a: u8), side(a: u8))]",
+    "#[weak_key(side(a))]",
+    "#[weak_key(side())]",
+    "#[weak_key(side)]",
+    "#[weak_key(side(r#type: u8))]",
+    "#[weak_key(side(t: T))]",
+    "#[weak_key(side(x: [u8; N]))]",
+    "#[weak_key(side(x: &'a str))]",
+    "#[weak_key(side(x: u8 extra))]",
+    "#[weak_key(anchor)]",
+    "#[weak_key]",
+    "#[weak_key(\"lit\")]",
+    "#[weak_key(unknown = 1)]",
+    "#[derive(Debug)]",
+];
+
+const GENERICS: &[&str] = &[
+    "",
+    "<T>",
+    "<'a>",
+    "<'a, T: Clone>",
+    "<const N: usize>",
+    "<T, const N: usize> where T: Copy",
+    "<'a, T: 'a + ?Sized>",
+];
+
+const NAMES: &[&str] = &["anchor", "a", "b", "r#type", "r#match", "name", "inner"];
+
+/// One field: attributes, a name (for named fields), a type.
+fn field() -> impl Strategy<Value = (usize, usize, usize)> {
+    (0..FIELD_ATTRS.len(), 0..NAMES.len(), 0..FIELD_TYPES.len())
+}
+
+fn fields(named: bool, list: &[(usize, usize, usize)]) -> String {
+    let parts: Vec<String> = list
+        .iter()
+        .map(|&(attr, name, ty)| {
+            if named {
+                format!("{} {}: {}", FIELD_ATTRS[attr], NAMES[name], FIELD_TYPES[ty])
+            } else {
+                format!("{} {}", FIELD_ATTRS[attr], FIELD_TYPES[ty])
+            }
+        })
+        .collect();
+    if named {
+        format!("{{ {} }}", parts.join(", "))
+    } else {
+        format!("({})", parts.join(", "))
+    }
+}
+
+/// The source of one item: the shape (named, tuple or unit struct, enum,
+/// union), generics, attributes, fields and, for enums, variants.
+fn item() -> impl Strategy<Value = String> {
+    (
+        0..5_usize,
+        0..GENERICS.len(),
+        prop::collection::vec(0..ITEM_ATTRS.len(), 0..3),
+        prop::collection::vec(field(), 0..4),
+        prop::collection::vec((0..3_usize, prop::collection::vec(field(), 0..3)), 0..3),
+    )
+        .prop_map(|(shape, generics, attrs, list, variants)| {
+            let attrs: String = attrs
+                .iter()
+                .map(|&a| ITEM_ATTRS[a])
+                .collect::<Vec<_>>()
+                .join("\n");
+            let generics = GENERICS[generics];
+            let (params, where_clause) = match generics.split_once(" where ") {
+                Some((params, clause)) => (params.to_owned(), format!("where {clause}")),
+                None => (generics.to_owned(), String::new()),
+            };
+            match shape {
+                0 => format!(
+                    "{attrs}\nstruct Key{params} {where_clause} {}",
+                    fields(true, &list)
+                ),
+                1 => format!(
+                    "{attrs}\nstruct Key{params}{} {where_clause};",
+                    fields(false, &list)
+                ),
+                2 => format!("{attrs}\nstruct Key{params} {where_clause};"),
+                3 => {
+                    let variants: Vec<String> = variants
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (kind, list))| match kind {
+                            0 => format!("V{i} {}", fields(true, list)),
+                            1 => format!("V{i}{}", fields(false, list)),
+                            _ => format!("V{i}"),
+                        })
+                        .collect();
+                    format!(
+                        "{attrs}\nenum Key{params} {where_clause} {{ {} }}",
+                        variants.join(", ")
+                    )
+                }
+                _ => format!(
+                    "{attrs}\nunion Key{params} {where_clause} {}",
+                    fields(true, &list)
+                ),
+            }
+        })
+}
+
+/// Whether `span` lies inside `source` (lines start at 1, columns at 0).
+fn inside(source: &str, span: proc_macro2::Span) -> bool {
+    let lines: Vec<&str> = source.lines().collect();
+    let (start, end) = (span.start(), span.end());
+    let fits = |line: usize, column: usize| {
+        line >= 1 && line <= lines.len() && column <= lines[line - 1].chars().count()
+    };
+    fits(start.line, start.column) && fits(end.line, end.column) && start <= end
+}
+
+#[test]
+fn the_derive_returns_tokens_or_spanned_errors_for_any_input() {
+    let cases = std::env::var("WEAKATTACH_DERIVE_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(256);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let (accepted, rejected) = (Cell::new(0_u32), Cell::new(0_u32));
+    runner
+        .run(&item(), |source| {
+            // Items the compiler itself would not hand to a derive are not
+            // inputs.
+            let Ok(input) = syn::parse_str::<syn::DeriveInput>(&source) else {
+                return Ok(());
+            };
+            let outcome = catch_unwind(AssertUnwindSafe(|| expand::derive(&input)));
+            let outcome = outcome.map_err(|_| TestCaseError::fail("the derive panicked"))?;
+            match outcome {
+                Ok(_) => accepted.set(accepted.get() + 1),
+                Err(failed) => {
+                    rejected.set(rejected.get() + 1);
+                    for error in failed.errors() {
+                        prop_assert!(
+                            inside(&source, error.span()),
+                            "error {:?} spanned outside the input\n{source}",
+                            error.to_string()
+                        );
+                    }
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    // The generator reaches both outcomes, or it tests little.
+    let (accepted, rejected) = (accepted.get(), rejected.get());
+    assert!(
+        accepted > 0 && rejected > 0,
+        "accepted {accepted}, rejected {rejected}"
+    );
+}
