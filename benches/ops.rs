@@ -62,6 +62,21 @@ fn op_set_contains(set: &WeakSet<Key>, keys: &[Key], order: &[usize]) -> usize {
     order.iter().filter(|&&i| set.contains(&keys[i])).count()
 }
 
+#[inline(never)]
+fn op_short_lived_set(members: &[&Key], rounds: usize) -> usize {
+    let mut found = 0;
+    for _ in 0..rounds {
+        let set: WeakSet<Key> = WeakSet::new();
+        for key in members {
+            set.insert(key);
+        }
+        for key in members.iter().chain(members) {
+            found += usize::from(set.contains(key));
+        }
+    }
+    found
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let op = args.next().unwrap_or_else(|| "get_hit".into());
@@ -99,8 +114,15 @@ fn main() {
             let set: WeakSet<Key> = keys.iter().collect();
             black_box(op_set_contains(&set, &keys, &order));
         }
+        "short_lived_set" => {
+            let elsewhere = filled(&keys);
+            let members: Vec<&Key> = order.iter().take(16).map(|&i| &keys[i]).collect();
+            black_box(op_short_lived_set(&members, rounds));
+            drop(elsewhere);
+        }
         other => panic!(
-            "unknown operation `{other}`: get_hit, get_miss, insert_new, lifecycle, set_contains"
+            "unknown operation `{other}`: get_hit, get_miss, insert_new, lifecycle, set_contains, \
+             short_lived_set"
         ),
     }
 }

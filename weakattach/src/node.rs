@@ -52,7 +52,7 @@ struct Spares {
 
 struct Index {
     /// The spare record of each table that has one.
-    by_table: HashMap<usize, *const Record, BuildHasherDefault<AddressHasher>>,
+    by_table: ByTable,
     /// Spare records that belong to no table.
     vacant: Vec<*const Record>,
     /// Every spare record (made by `Box::into_raw`), for the key's release.
@@ -99,7 +99,7 @@ impl Node {
     fn find_spare(&self, table: &Core) -> Option<&Record> {
         // SAFETY: set once, freed with the node, which `&self` keeps alive.
         let spares = unsafe { self.spares.load(Acquire).as_ref()? };
-        let record = *spares.inner.lock().by_table.get(&address(table))?;
+        let record = spares.inner.lock().by_table.get(address(table))?;
         // SAFETY: spare records live as long as the node.
         Some(unsafe { &*record })
     }
@@ -142,7 +142,7 @@ impl Node {
             let fresh = Box::into_raw(Box::new(Spares {
                 node: self,
                 inner: SpinLock::new(Index {
-                    by_table: HashMap::default(),
+                    by_table: ByTable::default(),
                     vacant: Vec::new(),
                     all: Vec::new(),
                 }),
@@ -232,14 +232,66 @@ pub(crate) fn vacate(guard: &mut WriteGuard<'_>, table: &Core) {
         // long as it is.
         let spares = unsafe { &*spare_of(record).spares };
         let mut index = spares.inner.lock();
-        index.by_table.remove(&address(table));
+        index.by_table.remove(address(table));
         index.vacant.push(record);
-        let capacity = index.by_table.capacity();
-        if capacity > 16 && index.by_table.len() <= capacity / 4 {
-            index.by_table.shrink_to(capacity / 2);
-        }
     }
     guard.set_table(ptr::null());
+}
+
+/// The spare record of each table that has one: a short list while the key
+/// is in few tables at once (most keys), a hash map from `MANY` on, so that
+/// a key in thousands of tables still finds each in O(1). The map shrinks as
+/// tables leave, and gives way to the list again when few are left.
+#[derive(Default)]
+struct ByTable {
+    few: Vec<(usize, *const Record)>,
+    many: Option<HashMap<usize, *const Record, BuildHasherDefault<AddressHasher>>>,
+}
+
+/// Tables from which a key's spares are found by hash.
+const MANY: usize = 8;
+
+impl ByTable {
+    fn get(&self, table: usize) -> Option<*const Record> {
+        match &self.many {
+            Some(many) => many.get(&table).copied(),
+            None => self.few.iter().find(|&&(t, _)| t == table).map(|&(_, r)| r),
+        }
+    }
+
+    /// For a table that has no spare record yet.
+    fn insert(&mut self, table: usize, record: *const Record) {
+        match &mut self.many {
+            Some(many) => {
+                many.insert(table, record);
+            }
+            None if self.few.len() < MANY => self.few.push((table, record)),
+            None => {
+                let mut many: HashMap<_, _, _> = self.few.drain(..).collect();
+                many.insert(table, record);
+                self.many = Some(many);
+            }
+        }
+    }
+
+    fn remove(&mut self, table: usize) {
+        match &mut self.many {
+            Some(many) => {
+                many.remove(&table);
+                if many.len() <= MANY / 2 {
+                    self.few.extend(many.drain());
+                    self.many = None;
+                } else if many.len() <= many.capacity() / 4 {
+                    many.shrink_to(many.capacity() / 2);
+                }
+            }
+            None => {
+                if let Some(at) = self.few.iter().position(|&(t, _)| t == table) {
+                    self.few.swap_remove(at);
+                }
+            }
+        }
+    }
 }
 
 fn address(table: &Core) -> usize {

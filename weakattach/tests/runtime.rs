@@ -455,3 +455,39 @@ fn keys_dropped_inside_a_closure_of_their_table_are_reclaimed_at_once() {
     );
     assert_eq!(TABLE_WORKED.load(SeqCst), victims);
 }
+
+/// A key in many tables at once finds each of its entries while tables come
+/// and go (its index of spare records grows into a hash map, and back).
+#[test]
+fn a_key_keeps_its_entries_while_its_tables_come_and_go() {
+    let drops = counter();
+    let key = Anchor::new();
+    let tables: Vec<WeakMap<Anchor, (usize, Counted)>> = (0..40).map(|_| WeakMap::new()).collect();
+    for round in 0..3 {
+        for (i, table) in tables.iter().enumerate() {
+            assert!(table.insert(&key, (i, Counted(drops.clone()))).is_none());
+        }
+        // Leave one table in three, by `remove` or `clear`, then check the rest.
+        for (i, table) in tables.iter().enumerate().filter(|(i, _)| i % 3 != round) {
+            if i % 2 == 0 {
+                assert_eq!(table.remove(&key).map(|(n, _)| n), Some(i));
+            } else {
+                table.clear();
+            }
+        }
+        for (i, table) in tables.iter().enumerate() {
+            let expected = (i % 3 == round).then_some(i);
+            assert_eq!(
+                table.with(&key, |(n, _)| *n),
+                expected,
+                "table {i}, round {round}"
+            );
+        }
+        for table in &tables {
+            table.clear();
+        }
+    }
+    assert_eq!(drops.load(SeqCst), 3 * 40);
+    drop(key);
+    assert_eq!(drops.load(SeqCst), 3 * 40);
+}
