@@ -3,11 +3,7 @@
 
 use core::ptr;
 
-use crate::sync::{
-    AtomicPtr,
-    Ordering::{AcqRel, Acquire},
-    unshared,
-};
+use crate::sync::{AtomicPtr, Ordering::Acquire, set_once, unshared};
 use crate::table::Core;
 
 pub(crate) struct LazyTable {
@@ -43,20 +39,8 @@ impl LazyTable {
 
     #[cold]
     fn make<V>(&self) -> &Core {
-        let fresh = Box::into_raw(Box::new(Core::new::<V>()));
-        let core = match self
-            .ptr
-            .compare_exchange(ptr::null_mut(), fresh, AcqRel, Acquire)
-        {
-            Ok(_) => fresh,
-            Err(winner) => {
-                // SAFETY: `fresh` lost the race and was never shared.
-                drop(unsafe { Box::from_raw(fresh) });
-                winner
-            }
-        };
         // SAFETY: as in `get`.
-        unsafe { &*core }
+        unsafe { &*set_once(&self.ptr, Core::new::<V>) }
     }
 }
 

@@ -21,11 +21,7 @@ use std::collections::HashMap;
 
 use crate::lock::SpinLock;
 use crate::record::{OVERFLOW, Record, WriteGuard};
-use crate::sync::{
-    AtomicPtr,
-    Ordering::{AcqRel, Acquire},
-    unshared,
-};
+use crate::sync::{AtomicPtr, Ordering::Acquire, set_once, unshared};
 use crate::table::Core;
 
 #[repr(C)]
@@ -137,28 +133,14 @@ impl Node {
     }
 
     fn spares(&self) -> &Spares {
-        let mut spares = self.spares.load(Acquire);
-        if spares.is_null() {
-            let fresh = Box::into_raw(Box::new(Spares {
-                node: self,
-                inner: SpinLock::new(Index {
-                    by_table: ByTable::default(),
-                    vacant: Vec::new(),
-                    all: Vec::new(),
-                }),
-            }));
-            spares = match self
-                .spares
-                .compare_exchange(ptr::null_mut(), fresh, AcqRel, Acquire)
-            {
-                Ok(_) => fresh,
-                Err(winner) => {
-                    // SAFETY: `fresh` lost the race and was never shared.
-                    drop(unsafe { Box::from_raw(fresh) });
-                    winner
-                }
-            };
-        }
+        let spares = set_once(&self.spares, || Spares {
+            node: self,
+            inner: SpinLock::new(Index {
+                by_table: ByTable::default(),
+                vacant: Vec::new(),
+                all: Vec::new(),
+            }),
+        });
         // SAFETY: set once, freed with the node.
         unsafe { &*spares }
     }

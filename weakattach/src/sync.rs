@@ -128,3 +128,30 @@ pub(crate) fn store_load_order() {
     #[cfg(loom)]
     loom::sync::atomic::fence(Ordering::SeqCst);
 }
+
+/// The pointee of `slot`, a pointer that is set once and then owned by the
+/// holder of `slot` (made by `Box::into_raw`, freed by that holder): the one
+/// already set, or else `make`'s, unless another thread sets one first (then
+/// `make`'s is dropped, never having been shared). `SeqCst`, for the callers
+/// whose readers of the pointer take part in a `SeqCst` hand-shake.
+#[cold]
+pub(crate) fn set_once<T>(slot: &AtomicPtr<T>, make: impl FnOnce() -> T) -> *mut T {
+    let current = slot.load(Ordering::Acquire);
+    if !current.is_null() {
+        return current;
+    }
+    let fresh = Box::into_raw(Box::new(make()));
+    match slot.compare_exchange(
+        core::ptr::null_mut(),
+        fresh,
+        Ordering::SeqCst,
+        Ordering::Acquire,
+    ) {
+        Ok(_) => fresh,
+        Err(winner) => {
+            // SAFETY: `fresh` lost the race and was never shared.
+            drop(unsafe { Box::from_raw(fresh) });
+            winner
+        }
+    }
+}

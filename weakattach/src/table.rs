@@ -36,7 +36,7 @@ use crate::registry::Registry;
 use crate::sync::{
     AtomicPtr,
     Ordering::{Acquire, SeqCst},
-    backoff, store_load_order, unshared,
+    backoff, set_once, store_load_order, unshared,
 };
 use crate::value::{self, DropWord, Owned, Word};
 
@@ -85,20 +85,10 @@ impl Core {
 
     #[cold]
     fn make_readers(&self) -> &Readers {
-        let fresh = Box::into_raw(Box::new(Readers::new()));
-        let readers = match self
-            .readers
-            .compare_exchange(ptr::null_mut(), fresh, SeqCst, Acquire)
-        {
-            Ok(_) => fresh,
-            Err(winner) => {
-                // SAFETY: `fresh` lost the race and was never shared.
-                drop(unsafe { Box::from_raw(fresh) });
-                winner
-            }
-        };
+        // `SeqCst`: a writer that loads the pointer after this sees it (see
+        // `quiesce`).
         // SAFETY: set once, freed with the table.
-        unsafe { &*readers }
+        unsafe { &*set_once(&self.readers, Readers::new) }
     }
 
     /// For a writer that has set `WRITER`: waits for the lookups that may
