@@ -24,7 +24,7 @@ pub(crate) struct SpinLock<T> {
     /// Under loom, waiters block on this instead of spinning: loom would
     /// explore every round of a spin, and a lock that no holder keeps across
     /// a wait gains nothing from that.
-    #[cfg(loom)]
+    #[cfg(all(loom, feature = "loom"))]
     model: loom::sync::Mutex<()>,
 }
 
@@ -39,14 +39,14 @@ impl<T> SpinLock<T> {
         SpinLock {
             locked: AtomicBool::new(false),
             data: UnsafeCell::new(data),
-            #[cfg(loom)]
+            #[cfg(all(loom, feature = "loom"))]
             model: loom::sync::Mutex::new(()),
         }
     }
 
     #[inline]
     pub(crate) fn lock(&self) -> SpinGuard<'_, T> {
-        #[cfg(loom)]
+        #[cfg(all(loom, feature = "loom"))]
         let model = self.model.lock().unwrap();
         if self.locked.swap(true, Acquire) {
             self.lock_contended();
@@ -54,7 +54,7 @@ impl<T> SpinLock<T> {
         SpinGuard {
             lock: self,
             data: Some(self.data.get_mut()),
-            #[cfg(loom)]
+            #[cfg(all(loom, feature = "loom"))]
             _model: model,
         }
     }
@@ -77,7 +77,7 @@ pub(crate) struct SpinGuard<'a, T> {
     /// `Some` until the guard unlocks.
     data: Option<MutPtr<T>>,
     /// Released after `locked` (fields drop after `Drop::drop`).
-    #[cfg(loom)]
+    #[cfg(all(loom, feature = "loom"))]
     _model: loom::sync::MutexGuard<'a, ()>,
 }
 

@@ -28,7 +28,11 @@ use crate::sync::{
 /// Slots of a table (a power of two). Threads take them in turn; threads
 /// that share a slot are still counted correctly, they only share its
 /// cache line. One under loom.
-const SLOTS: usize = if cfg!(loom) { 1 } else { 16 };
+const SLOTS: usize = if cfg!(all(loom, feature = "loom")) {
+    1
+} else {
+    16
+};
 const _: () = assert!(SLOTS.is_power_of_two());
 
 pub(crate) struct Readers {
@@ -73,7 +77,7 @@ impl Readers {
     }
 }
 
-#[cfg(not(loom))]
+#[cfg(not(all(loom, feature = "loom")))]
 #[inline]
 fn this_threads_slot() -> usize {
     thread_local_const! {
@@ -95,7 +99,7 @@ fn this_threads_slot() -> usize {
     .unwrap_or(0)
 }
 
-#[cfg(loom)]
+#[cfg(all(loom, feature = "loom"))]
 fn this_threads_slot() -> usize {
     let _ = (Cell::new(()), Relaxed);
     0 // one slot: every thread shares it

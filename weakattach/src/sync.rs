@@ -1,24 +1,24 @@
 //! Every atomic, lock and thread primitive the crate uses comes from here, so
-//! that a `cfg(loom)` build can put loom's models in their place without the
+//! that a `cfg(all(loom, feature = "loom"))` build can put loom's models in their place without the
 //! rest of the crate noticing.
 
-#[cfg(not(loom))]
+#[cfg(not(all(loom, feature = "loom")))]
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
-#[cfg(loom)]
+#[cfg(all(loom, feature = "loom"))]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
 /// `UnsafeCell` whose accesses loom tracks: each pointer from `get` (shared)
 /// or `get_mut` (exclusive) counts as an access for as long as it lives, and
 /// loom fails a model in which two such accesses race. Outside loom they are
 /// plain pointers.
-#[cfg(loom)]
+#[cfg(all(loom, feature = "loom"))]
 pub(crate) use loom::cell::{ConstPtr, MutPtr, UnsafeCell};
 
-#[cfg(not(loom))]
+#[cfg(not(all(loom, feature = "loom")))]
 pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
 
-#[cfg(not(loom))]
+#[cfg(not(all(loom, feature = "loom")))]
 impl<T> UnsafeCell<T> {
     pub(crate) fn new(value: T) -> Self {
         UnsafeCell(core::cell::UnsafeCell::new(value))
@@ -35,10 +35,10 @@ impl<T> UnsafeCell<T> {
     }
 }
 
-#[cfg(not(loom))]
+#[cfg(not(all(loom, feature = "loom")))]
 pub(crate) struct ConstPtr<T>(*const T);
 
-#[cfg(not(loom))]
+#[cfg(not(all(loom, feature = "loom")))]
 impl<T> ConstPtr<T> {
     /// # Safety
     /// No exclusive access to the cell may overlap the returned borrow.
@@ -50,10 +50,10 @@ impl<T> ConstPtr<T> {
     }
 }
 
-#[cfg(not(loom))]
+#[cfg(not(all(loom, feature = "loom")))]
 pub(crate) struct MutPtr<T>(*mut T);
 
-#[cfg(not(loom))]
+#[cfg(not(all(loom, feature = "loom")))]
 impl<T> MutPtr<T> {
     /// # Safety
     /// No other access to the cell may overlap the returned borrow.
@@ -70,9 +70,9 @@ impl<T> MutPtr<T> {
 /// in a constant (so a loom build has no `static` tables).
 macro_rules! const_fn {
     ($(#[$attr:meta])* $vis:vis const fn $($rest:tt)*) => {
-        #[cfg(not(loom))]
+        #[cfg(not(all(loom, feature = "loom")))]
         $(#[$attr])* $vis const fn $($rest)*
-        #[cfg(loom)]
+        #[cfg(all(loom, feature = "loom"))]
         $(#[$attr])* $vis fn $($rest)*
     };
 }
@@ -81,20 +81,20 @@ macro_rules! const_fn {
 /// destructor for a type that needs none), or loom's model of one.
 macro_rules! thread_local_const {
     ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
-        #[cfg(not(loom))]
+        #[cfg(not(all(loom, feature = "loom")))]
         std::thread_local! { $(#[$attr])* static $name: $t = const { $init }; }
-        #[cfg(loom)]
+        #[cfg(all(loom, feature = "loom"))]
         loom::thread_local! { $(#[$attr])* static $name: $t = $init; }
     };
 }
 
 /// The value of an atomic pointer that is not shared (`&mut`).
 pub(crate) fn unshared<T>(atomic: &mut AtomicPtr<T>) -> *mut T {
-    #[cfg(not(loom))]
+    #[cfg(not(all(loom, feature = "loom")))]
     {
         *atomic.get_mut()
     }
-    #[cfg(loom)]
+    #[cfg(all(loom, feature = "loom"))]
     {
         atomic.with_mut(|ptr| *ptr)
     }
@@ -106,9 +106,9 @@ pub(crate) fn unshared<T>(atomic: &mut AtomicPtr<T>) -> *mut T {
 /// Under loom every round is a yield, which its scheduler explores.
 pub(crate) fn backoff(round: &mut u32) {
     *round = round.saturating_add(1);
-    #[cfg(loom)]
+    #[cfg(all(loom, feature = "loom"))]
     loom::thread::yield_now();
-    #[cfg(not(loom))]
+    #[cfg(not(all(loom, feature = "loom")))]
     match *round {
         0..=15 => core::hint::spin_loop(),
         16..=63 => std::thread::yield_now(),
@@ -125,7 +125,7 @@ pub(crate) fn backoff(round: &mut u32) {
 /// `SeqCst` fence, which it does model, gives its models the same order.
 #[inline]
 pub(crate) fn store_load_order() {
-    #[cfg(loom)]
+    #[cfg(all(loom, feature = "loom"))]
     loom::sync::atomic::fence(Ordering::SeqCst);
 }
 

@@ -3,17 +3,17 @@
 //! and each must drop every value exactly once and never block a key's drop.
 //!
 //! ```text
-//! RUSTFLAGS="--cfg loom" cargo test -p weakattach --test loom --release
+//! RUSTFLAGS="--cfg loom" cargo test -p weakattach --features loom --test loom --release
 //! ```
 //!
-//! Under `cfg(loom)` every value sits in a loom `UnsafeCell`, so a reader and
+//! Under `cfg(all(loom, feature = "loom"))` every value sits in a loom `UnsafeCell`, so a reader and
 //! a writer in one record at once fail the model, and so do accesses to a
 //! table's registry or a key's spare records that no lock orders.
 //!
 //! Each model that guards one step of the protocol also runs against a
 //! broken copy of that step (`--cfg weakattach_mutant="NAME"`, see the
 //! runtime's sources), which it must fail: `.ci/run` checks that it does.
-#![cfg(loom)]
+#![cfg(all(loom, feature = "loom"))]
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 

@@ -2,7 +2,7 @@
 //! unsafe code (the anchor's node, the release queue, the shard lock and the
 //! lazily made tables) for undefined behaviour while they run. (The loom
 //! models are in `loom.rs`; a loom build has no `static` tables.)
-#![cfg(not(loom))]
+#![cfg(not(all(loom, feature = "loom")))]
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
