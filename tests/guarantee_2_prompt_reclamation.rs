@@ -332,9 +332,9 @@ impl Drop for Stop<'_> {
     }
 }
 
-/// Lookups that run no user code (`contains_key`) on another thread do not
-/// put a key's reclamation off: a key dropped while the other thread reads
-/// its shard still has its value dropped before its drop returns.
+/// Lookups on another thread do not put a key's reclamation off: a key
+/// dropped while the other thread reads the table still has its value
+/// dropped before its drop returns.
 #[test]
 fn a_key_dropped_while_another_thread_looks_up_is_reclaimed_before_its_drop_returns() {
     within_deadline("key drops during lookups on another thread", || {
@@ -345,7 +345,7 @@ fn a_key_dropped_while_another_thread_looks_up_is_reclaimed_before_its_drop_retu
         };
         let drops = Counter::new();
         let table: WeakMap<Dog, Counted> = WeakMap::new();
-        // Residents in every shard, so that the lookups meet each key's shard.
+        // Residents, so that the lookups run all the time the keys die.
         let resident_drops = Counter::new();
         let residents: Vec<Dog> = (0..64).map(|_| Dog::new("resident")).collect();
         for resident in &residents {

@@ -239,9 +239,9 @@ fn lookups_with_a_never_attached_key_on_a_used_table_allocate_nothing() {
 
 #[test]
 fn value_memory_comes_back_when_keys_die() {
-    // The warm-up must fill every shard of every table well beyond what a
-    // round puts in it (keys land in shards by address), so that no round
-    // grows a table: what a table keeps is its capacity, not the values.
+    // The warm-up must fill every table well beyond what a round puts in it,
+    // so that no round grows a table's registry: what a table keeps is its
+    // capacity, not the values.
     const WARM: usize = if cfg!(any(miri, weakattach_sanitized)) {
         512
     } else {

@@ -256,8 +256,8 @@ impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     }
 
     /// Calls `f` with the value attached to `key`, if any, and returns its
-    /// result. The key's shard stays locked while `f` runs: see
-    /// [Locking](#locking).
+    /// result. `f` runs as a lookup of the table, so other threads' writes of
+    /// existing entries of this table wait for it: see [Locking](#locking).
     ///
     /// ```
     /// # use weakattach::{Anchor, WeakMap};
