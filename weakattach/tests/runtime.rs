@@ -194,10 +194,18 @@ fn a_misuse_panic_points_at_the_callers_line() {
     let map = WeakMap::new();
     let key = Anchor::new();
     map.insert(&key, 1);
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|info| {
-        let location = info.location().unwrap();
-        *WHERE.lock().unwrap() = Some((location.file().to_owned(), location.line()));
+    // The hook is the process's: it records this thread's panics and passes
+    // on those of tests running beside this one.
+    let previous: Arc<dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync> =
+        Arc::from(std::panic::take_hook());
+    let (me, others) = (std::thread::current().id(), Arc::clone(&previous));
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() == me {
+            let location = info.location().unwrap();
+            *WHERE.lock().unwrap() = Some((location.file().to_owned(), location.line()));
+        } else {
+            others(info);
+        }
     }));
     let reported = || WHERE.lock().unwrap().take().unwrap();
     let line_of_insert = line!() + 1;
@@ -206,7 +214,7 @@ fn a_misuse_panic_points_at_the_callers_line() {
     let line_of_clear = line!() + 1;
     let cleared = catch_unwind(AssertUnwindSafe(|| map.with(&key, |_| map.clear())));
     let at_clear = reported();
-    std::panic::set_hook(previous);
+    std::panic::set_hook(Box::new(move |info| previous(info)));
     assert!(inserted.is_err() && cleared.is_err());
     for ((file, line), expected) in [(at_insert, line_of_insert), (at_clear, line_of_clear)] {
         assert!(file.ends_with("runtime.rs"), "reported at {file}:{line}");
