@@ -68,8 +68,9 @@ pub(crate) enum Claim<'a> {
     /// The key has a record for the table by now.
     Present,
     /// A record now belongs to the table, write-locked and without a value:
-    /// the caller must store one and register the record.
-    Vacant(WriteGuard<'a>),
+    /// the caller must store one and register the record, whose pointer (with
+    /// the provenance of its whole node or spare) comes with it.
+    Vacant(WriteGuard<'a>, *const Record),
 }
 
 impl Node {
@@ -109,7 +110,9 @@ impl Node {
         // Only claims make a record belong to a table, so a vacant first
         // record stays vacant until we take it.
         if self.first.table().is_null() {
-            return Claim::Vacant(take_vacant(&self.first, table));
+            // The first field of a `repr(C)` node: the node's own pointer.
+            let first = ptr::from_ref(self).cast::<Record>();
+            return Claim::Vacant(take_vacant(&self.first, table), first);
         }
         let spares = self.spares();
         let record = {
@@ -129,7 +132,7 @@ impl Node {
         // Found by table only now that it belongs to the table: a lookup that
         // finds it waits for the value.
         spares.inner.lock().by_table.insert(address(table), record);
-        Claim::Vacant(guard)
+        Claim::Vacant(guard, record)
     }
 
     fn spares(&self) -> &Spares {
@@ -184,37 +187,38 @@ fn take_vacant<'a>(record: &'a Record, table: &Core) -> WriteGuard<'a> {
     guard
 }
 
-/// The first record of the node that `record` belongs to, which holds the
-/// node's pins.
-pub(crate) fn first_of(record: &Record) -> &Record {
-    if record.is_overflow() {
-        // SAFETY: the record is a spare; a node outlives its spares.
-        unsafe { &(*(*spare_of(record).spares).node).first }
-    } else {
-        record
+/// The node that `record` belongs to, whose first record holds its pins,
+/// with the provenance of `record` (a whole node's, or a spare's, whose
+/// `spares` lead to the node's own pointer).
+///
+/// # Safety
+/// `record` is a live record, with the provenance `Registry::add` asks for.
+pub(crate) unsafe fn node_of(record: *const Record) -> *const Node {
+    // SAFETY: the caller's promise; a node outlives its spares.
+    unsafe {
+        if (*record).is_overflow() {
+            (*(*record.cast::<Spare>()).spares).node
+        } else {
+            // The first field of a `repr(C)` node.
+            record.cast::<Node>()
+        }
     }
 }
 
-/// The spare that `record` is the first field of.
-///
-/// # Safety
-/// `record` has `OVERFLOW`.
-unsafe fn spare_of(record: &Record) -> &Spare {
-    // SAFETY: a record with `OVERFLOW` is the first field of a `Spare`
-    // (`repr(C)`), which lives as long as its node.
-    unsafe { &*ptr::from_ref(record).cast::<Spare>() }
-}
-
-/// Makes the record of `guard` vacant: it belongs to no table from now on.
-/// The value must have been taken out.
-pub(crate) fn vacate(guard: &mut WriteGuard<'_>, table: &Core) {
-    let record = guard.record();
-    if record.is_overflow() {
-        // SAFETY: the record is a spare, and a spare's `spares` are alive as
-        // long as it is.
-        let spares = unsafe { &*spare_of(record).spares };
+/// Makes the record of `guard`, one of `node`'s, vacant: it belongs to no
+/// table from now on. The value must have been taken out.
+pub(crate) fn vacate(node: &Node, guard: &mut WriteGuard<'_>, table: &Core) {
+    if guard.record().is_overflow() {
+        // SAFETY: a node with a spare record has its spares, set once and
+        // freed with the node.
+        let spares = unsafe { &*node.spares.load(Acquire) };
         let mut index = spares.inner.lock();
-        index.by_table.remove(address(table));
+        // The pointer the index kept, which has the provenance of the whole
+        // spare (the record's own reference does not reach its `spares`).
+        let record = index
+            .by_table
+            .remove(address(table))
+            .expect("a spare record that belongs to a table is indexed by it");
         index.vacant.push(record);
     }
     guard.set_table(ptr::null());
@@ -256,23 +260,19 @@ impl ByTable {
         }
     }
 
-    fn remove(&mut self, table: usize) {
-        match &mut self.many {
-            Some(many) => {
-                many.remove(&table);
-                if many.len() <= MANY / 2 {
-                    self.few.extend(many.drain());
-                    self.many = None;
-                } else if many.len() <= many.capacity() / 4 {
-                    many.shrink_to(many.capacity() / 2);
-                }
-            }
-            None => {
-                if let Some(at) = self.few.iter().position(|&(t, _)| t == table) {
-                    self.few.swap_remove(at);
-                }
-            }
+    fn remove(&mut self, table: usize) -> Option<*const Record> {
+        let Some(many) = &mut self.many else {
+            let at = self.few.iter().position(|&(t, _)| t == table)?;
+            return Some(self.few.swap_remove(at).1);
+        };
+        let record = many.remove(&table);
+        if many.len() <= MANY / 2 {
+            self.few.extend(many.drain());
+            self.many = None;
+        } else if many.len() <= many.capacity() / 4 {
+            many.shrink_to(many.capacity() / 2);
         }
+        record
     }
 }
 

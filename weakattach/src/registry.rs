@@ -27,18 +27,21 @@ impl Registry {
         }
     }
 
-    /// Adds `record`, which is in no registry.
+    /// Adds `record`, which is in no registry. The pointer must carry the
+    /// provenance of the record's whole node or spare (not only of the
+    /// record): a `clear` that takes it out may be the one that frees it.
     ///
     /// # Panics
     /// When the table already holds `u32::MAX - 1` entries.
-    pub(crate) fn add(&mut self, record: &Record) {
+    pub(crate) fn add(&mut self, record: *const Record) {
         let slot = u32::try_from(self.records.len())
             .ok()
             .filter(|&slot| slot != CLAIMED)
             .expect("weakattach: a table holds at most 4,294,967,294 entries");
         self.records.push(record);
-        // SAFETY: under the table's lock (see the module docs).
-        unsafe { record.set_slot(slot) };
+        // SAFETY: the record is alive (the caller is adding it); under the
+        // table's lock (see the module docs).
+        unsafe { (*record).set_slot(slot) };
     }
 
     /// Takes `record` out, if it is still here: `false` if a `clear` took it

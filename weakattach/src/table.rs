@@ -102,7 +102,9 @@ impl Core {
         }
     }
 
-    fn register(&self, record: &Record) {
+    /// # Safety
+    /// As for `Registry::add`.
+    fn register(&self, record: *const Record) {
         self.registry.lock().add(record);
     }
 
@@ -240,8 +242,9 @@ impl Core {
         match anchor.publish(fresh) {
             Ok(node) => {
                 // Before the lock is released: a `clear` finds the record
-                // only once it is complete.
-                self.register(&node.first);
+                // only once it is complete. The first field of a `repr(C)`
+                // node: the node's own pointer, which a `clear` may free.
+                self.register(ptr::from_ref(node).cast::<Record>());
                 // SAFETY: the record was made write-locked, for us.
                 Ok(unsafe { WriteGuard::adopt(&node.first) })
             }
@@ -260,9 +263,9 @@ impl Core {
 
     /// Stores `value` in a record that `claim` gave this table, and registers
     /// the record; the guard still holds it.
-    fn fill(&self, guard: &mut WriteGuard<'_>, value: Word) {
+    fn fill(&self, guard: &mut WriteGuard<'_>, record: *const Record, value: Word) {
         guard.put(value);
-        self.register(guard.record());
+        self.register(record);
     }
 
     /// # Safety
@@ -281,8 +284,8 @@ impl Core {
                 drop(guard);
                 return Some(old.into_inner());
             }
-            if let Claim::Vacant(mut guard) = node.claim(self) {
-                self.fill(&mut guard, value.into_word());
+            if let Claim::Vacant(mut guard, record) = node.claim(self) {
+                self.fill(&mut guard, record, value.into_word());
                 return None;
             }
         }
@@ -320,8 +323,8 @@ impl Core {
                 drop(value); // unused, and dropped with no lock held
                 return result;
             }
-            if let Claim::Vacant(mut guard) = node.claim(self) {
-                self.fill(&mut guard, value.into_word());
+            if let Claim::Vacant(mut guard, record) = node.claim(self) {
+                self.fill(&mut guard, record, value.into_word());
                 // SAFETY: the caller's promise.
                 return unsafe { self.run(guard.downgrade(self.readers()), f) };
             }
@@ -339,7 +342,7 @@ impl Core {
         unsafe { Core::unregister(self, guard.record()) };
         // SAFETY: the record belongs to this table of `V`s.
         let value = unsafe { Owned::<V>::from_word(guard.take()) };
-        node::vacate(&mut guard, self);
+        node::vacate(node, &mut guard, self);
         drop(guard);
         Some(value.into_inner())
     }
@@ -371,22 +374,25 @@ impl Core {
     /// registry is empty.
     fn take_one(&self) -> Option<Word> {
         loop {
-            let (record, first) = {
+            let (record, node) = {
                 let mut registry = self.registry.lock();
-                // SAFETY: a record in a registry is alive; taken out, its node
-                // stays alive while pinned, which we do before its key's
-                // release can see that the record was taken (under the same
-                // lock).
-                let record = unsafe { &*registry.pop()? };
-                let first = node::first_of(record);
-                first.pin();
-                (record, first)
+                let record = registry.pop()?;
+                // SAFETY: a record in a registry is alive, with the provenance
+                // `Registry::add` asks for; taken out, its node stays alive
+                // while pinned, which we do before its key's release can see
+                // that the record was taken (under the same lock).
+                let node = unsafe { node::node_of(record) };
+                // SAFETY: as above.
+                unsafe { (*node).first.pin() };
+                (record, node)
             };
-            let word = self.take_claimed(record);
-            if first.unpin() {
-                // SAFETY: the key is gone and this was the last pin; a first
-                // record is the first field of its `Node` (`repr(C)`).
-                unsafe { Node::free(ptr::from_ref(first).cast::<Node>().cast_mut()) };
+            // SAFETY: pinned, so alive until we unpin.
+            let word = self.take_claimed(unsafe { &*node }, unsafe { &*record });
+            // SAFETY: as above.
+            if unsafe { (*node).first.unpin() } {
+                // SAFETY: the key is gone and this was the last pin; `node`
+                // has the provenance of the whole node.
+                unsafe { Node::free(node.cast_mut()) };
             }
             if word.is_some() {
                 return word;
@@ -397,7 +403,7 @@ impl Core {
     /// The value of a record this `clear` took out of the registry, unless a
     /// `remove` or the key's release took it first (the record is vacant, or
     /// belongs to the table again as a new, registered entry).
-    fn take_claimed(&self, record: &Record) -> Option<Word> {
+    fn take_claimed(&self, node: &Node, record: &Record) -> Option<Word> {
         // `check_table` made sure that no user code of this table runs on
         // this thread, so this waits only for other threads.
         let pending = record.write();
@@ -414,7 +420,7 @@ impl Core {
         let mut guard = pending.activate();
         // SAFETY: the record belongs to this table, so it holds a value.
         let word = unsafe { guard.take() };
-        node::vacate(&mut guard, self);
+        node::vacate(node, &mut guard, self);
         Some(word)
     }
 }
