@@ -48,10 +48,14 @@ impl Drop for LazyTable {
     fn drop(&mut self) {
         let core = unshared(&mut self.ptr);
         if !core.is_null() {
-            // SAFETY: ours (see the field); `clear` vacates every record that
-            // points to it before it is freed.
-            let core = unsafe { Box::from_raw(core) };
-            core.clear();
+            // SAFETY: ours (see the field). Shared until `clear` returns: keys
+            // released on other threads may still read it meanwhile, so it is
+            // only borrowed for the `clear`.
+            unsafe { &*core }.clear();
+            // SAFETY: `clear` has vacated every record that pointed to the
+            // body, and every release that read it has let go of it (under the
+            // registry's lock, which `clear` took after them): it is ours alone.
+            drop(unsafe { Box::from_raw(core) });
         }
     }
 }

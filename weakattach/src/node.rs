@@ -115,20 +115,20 @@ impl Node {
             return Claim::Vacant(take_vacant(&self.first, table), first);
         }
         let spares = self.spares();
-        let record = {
+        // A pointer with the provenance of the whole spare (see `node_of`).
+        let record: *const Record = {
             let mut index = spares.inner.lock();
-            let record = index.vacant.pop().unwrap_or_else(|| {
+            index.vacant.pop().unwrap_or_else(|| {
                 let spare = Box::into_raw(Box::new(Spare {
                     record: Record::vacant(OVERFLOW),
                     spares,
                 }));
                 index.all.push(spare);
                 spare.cast_const().cast()
-            });
-            // SAFETY: spare records live as long as the node.
-            unsafe { &*record }
+            })
         };
-        let guard = take_vacant(record, table);
+        // SAFETY: spare records live as long as the node.
+        let guard = take_vacant(unsafe { &*record }, table);
         // Found by table only now that it belongs to the table: a lookup that
         // finds it waits for the value.
         spares.inner.lock().by_table.insert(address(table), record);

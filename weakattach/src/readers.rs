@@ -21,7 +21,7 @@ use core::cell::Cell;
 
 use crate::sync::{
     AtomicUsize,
-    Ordering::{Relaxed, Release, SeqCst},
+    Ordering::{Relaxed, SeqCst},
     backoff, store_load_order,
 };
 
@@ -61,7 +61,7 @@ impl Readers {
 
     #[inline]
     pub(crate) fn leave(count: &AtomicUsize) {
-        count.fetch_sub(1, Release);
+        count.fetch_sub(1, SeqCst);
     }
 
     /// For a writer that has set a record's `WRITER` bit: waits until every

@@ -15,6 +15,12 @@
 //! yet `ACTIVE`: that writer is waiting for this very thread, so the lookup
 //! goes on (and so a closure may read any entry of its own table).
 //!
+//! Every change of the word is `SeqCst`, as is every change of a reader
+//! slot: the hand-shake with the lookups needs one total order, and on x86
+//! a locked instruction costs the same whatever its ordering (a mix of
+//! orderings on one word is also where Miri's weak-memory emulation is known
+//! to report executions that C++20 forbids).
+//!
 //! The word also carries what is not the record's lock: `CLAIM`, which
 //! serialises the attaching of one key to new tables, and the node's pins and
 //! `ORPHAN` (see `release.rs`), used in a key's first record only; and
@@ -26,7 +32,7 @@ use crate::readers::Readers;
 use crate::reentrancy;
 use crate::sync::{
     AtomicPtr, AtomicU32, AtomicUsize, ConstPtr, MutPtr,
-    Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst},
+    Ordering::{Acquire, Relaxed, Release, SeqCst},
     UnsafeCell, backoff, store_load_order,
 };
 use crate::table::Core;
@@ -178,7 +184,7 @@ impl Record {
             reentrancy::waits_for_itself();
         }
         let mut round = 0;
-        while self.state.load(Acquire) & WRITER != 0 {
+        while self.state.load(SeqCst) & WRITER != 0 {
             backoff(&mut round);
         }
     }
@@ -187,7 +193,7 @@ impl Record {
     /// run no user code and wait only for the short sections of others.
     pub(crate) fn claim(&self) -> Claiming<'_> {
         let mut round = 0;
-        while self.state.fetch_or(CLAIM, Acquire) & CLAIM != 0 {
+        while self.state.fetch_or(CLAIM, SeqCst) & CLAIM != 0 {
             backoff(&mut round);
         }
         Claiming(self)
@@ -196,20 +202,20 @@ impl Record {
     /// Pins the node whose first record this is, for a `clear` that took
     /// one of its records out of a registry.
     pub(crate) fn pin(&self) {
-        self.state.fetch_add(PIN, AcqRel);
+        self.state.fetch_add(PIN, SeqCst);
     }
 
     /// Unpins the node; whether the caller must now free it (the key is gone
     /// and this was the last pin).
     pub(crate) fn unpin(&self) -> bool {
-        let before = self.state.fetch_sub(PIN, AcqRel);
+        let before = self.state.fetch_sub(PIN, SeqCst);
         before & PINS == PIN && before & ORPHAN != 0
     }
 
     /// Marks the node of a released key; whether the caller must free it
     /// (no `clear` has it pinned).
     pub(crate) fn orphan(&self) -> bool {
-        let before = self.state.fetch_or(ORPHAN, AcqRel);
+        let before = self.state.fetch_or(ORPHAN, SeqCst);
         before & PINS == 0
     }
 }
@@ -219,7 +225,7 @@ pub(crate) struct Claiming<'a>(&'a Record);
 
 impl Drop for Claiming<'_> {
     fn drop(&mut self) {
-        self.0.state.fetch_and(!CLAIM, Release);
+        self.0.state.fetch_and(!CLAIM, SeqCst);
     }
 }
 
@@ -277,7 +283,7 @@ impl<'a> Pending<'a> {
     pub(crate) fn activate(self) -> WriteGuard<'a> {
         let record = self.0;
         core::mem::forget(self);
-        record.state.fetch_or(ACTIVE, AcqRel);
+        record.state.fetch_or(ACTIVE, SeqCst);
         WriteGuard::new(record)
     }
 
@@ -295,7 +301,7 @@ impl<'a> Pending<'a> {
 
 impl Drop for Pending<'_> {
     fn drop(&mut self) {
-        self.0.state.fetch_and(!WRITER, Release);
+        self.0.state.fetch_and(!WRITER, SeqCst);
     }
 }
 
@@ -367,7 +373,7 @@ impl<'a> WriteGuard<'a> {
         core::mem::forget(self);
         // Counted in first, so that the next writer waits for us.
         let count = readers.enter();
-        record.state.fetch_and(!(WRITER | ACTIVE), Release);
+        record.state.fetch_and(!(WRITER | ACTIVE), SeqCst);
         // SAFETY: counted in, and a writer that comes now waits for us.
         unsafe { ReadGuard::new(record, count) }
     }
@@ -384,6 +390,6 @@ impl Drop for WriteGuard<'_> {
     #[inline]
     fn drop(&mut self) {
         self.value = None;
-        self.record.state.fetch_and(!(WRITER | ACTIVE), Release);
+        self.record.state.fetch_and(!(WRITER | ACTIVE), SeqCst);
     }
 }
