@@ -48,14 +48,25 @@ impl Drop for LazyTable {
     fn drop(&mut self) {
         let core = unshared(&mut self.ptr);
         if !core.is_null() {
+            /// Frees the body once `clear` is done, also if a value's drop
+            /// panics in it (`clear` has then taken every value out all the
+            /// same).
+            struct Free(*mut Core);
+            impl Drop for Free {
+                fn drop(&mut self) {
+                    // SAFETY: `clear` has vacated every record that pointed to
+                    // the body, and every release that read it has let go of
+                    // it (under the registry's lock, which `clear` took after
+                    // them): it is ours alone.
+                    drop(unsafe { Box::from_raw(self.0) });
+                }
+            }
+            let free = Free(core);
             // SAFETY: ours (see the field). Shared until `clear` returns: keys
             // released on other threads may still read it meanwhile, so it is
             // only borrowed for the `clear`.
             unsafe { &*core }.clear();
-            // SAFETY: `clear` has vacated every record that pointed to the
-            // body, and every release that read it has let go of it (under the
-            // registry's lock, which `clear` took after them): it is ours alone.
-            drop(unsafe { Box::from_raw(core) });
+            drop(free);
         }
     }
 }
