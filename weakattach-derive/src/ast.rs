@@ -4,7 +4,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens as _, quote};
 use syn::{
-    Data as SynData, DataEnum, DataUnion, DeriveInput, Fields, Generics, Ident, Index, Member,
+    Data as SynData, DataUnion, DeriveInput, Fields, Generics, Ident, Index, Member,
     PathArguments, Type,
 };
 
@@ -21,8 +21,15 @@ pub struct Input<'a> {
 
 pub enum Data<'a> {
     Struct(Vec<Field<'a>>),
-    Enum(&'a DataEnum),
+    Enum(Vec<Variant<'a>>),
     Union(&'a DataUnion),
+}
+
+pub struct Variant<'a> {
+    pub original: &'a syn::Variant,
+    pub fields: Vec<Field<'a>>,
+    /// The attributes on the variant itself, where no key belongs.
+    pub attrs: Attrs,
 }
 
 pub struct Field<'a> {
@@ -38,7 +45,16 @@ impl<'a> Input<'a> {
         let attrs = attr::parse(cx, &node.attrs);
         let data = match &node.data {
             SynData::Struct(data) => Data::Struct(Field::multiple_from_syn(cx, &data.fields)),
-            SynData::Enum(data) => Data::Enum(data),
+            SynData::Enum(data) => Data::Enum(
+                data.variants
+                    .iter()
+                    .map(|variant| Variant {
+                        original: variant,
+                        fields: Field::multiple_from_syn(cx, &variant.fields),
+                        attrs: attr::parse(cx, &variant.attrs),
+                    })
+                    .collect(),
+            ),
             SynData::Union(data) => Data::Union(data),
         };
         Input {
@@ -56,12 +72,31 @@ impl<'a> Input<'a> {
         &self.original.generics
     }
 
-    /// The fields of a struct; none for an enum or a union.
-    pub fn fields(&self) -> &[Field<'a>] {
+    /// The fields of a struct, or of every variant of an enum; none for a
+    /// union.
+    pub fn fields(&self) -> impl Iterator<Item = &Field<'a>> {
+        let (fields, variants): (&[Field<'a>], &[Variant<'a>]) = match &self.data {
+            Data::Struct(fields) => (fields, &[]),
+            Data::Enum(variants) => (&[], variants),
+            Data::Union(_) => (&[], &[]),
+        };
+        let in_variants = variants.iter().flat_map(|variant| &variant.fields);
+        fields.iter().chain(in_variants)
+    }
+
+    /// `struct`, `enum` or `union`, for messages.
+    pub fn kind(&self) -> &'static str {
         match &self.data {
-            Data::Struct(fields) => fields,
-            Data::Enum(_) | Data::Union(_) => &[],
+            Data::Struct(_) => "struct",
+            Data::Enum(_) => "enum",
+            Data::Union(_) => "union",
         }
+    }
+
+    /// Whether the type has generic parameters (of any kind), so that its
+    /// sides cannot be keyed by `Self` in a `static`.
+    pub fn is_generic(&self) -> bool {
+        !self.generics().params.is_empty()
     }
 
     /// The path of the runtime crate: the first well-formed
@@ -75,12 +110,8 @@ impl<'a> Input<'a> {
 
     /// The declared sides, each name once: a repeated name is an error, and
     /// only its first declaration is kept.
-    pub fn distinct_sides(&self) -> impl Iterator<Item = &Side> {
-        let sides = &self.attrs.sides;
-        sides.iter().enumerate().filter_map(|(i, side)| {
-            let first = sides.iter().position(|other| other.name == side.name);
-            (first == Some(i)).then_some(side)
-        })
+    pub fn distinct_sides(&self) -> Vec<&Side> {
+        attr::distinct(&self.attrs.sides)
     }
 }
 

@@ -37,6 +37,17 @@ pub struct Side {
     pub ty: Type,
 }
 
+/// The sides of `sides`, each name once: a repeated name is an error, and
+/// only its first declaration is kept.
+pub fn distinct(sides: &[Side]) -> Vec<&Side> {
+    sides
+        .iter()
+        .enumerate()
+        .filter(|&(i, side)| !sides[..i].iter().any(|earlier| earlier.name == side.name))
+        .map(|(_, side)| side)
+        .collect()
+}
+
 /// `crate = "path::to::weakattach"`.
 pub struct CratePath {
     /// From `crate` to the string.

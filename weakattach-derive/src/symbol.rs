@@ -22,6 +22,8 @@ pub const ANCHOR_TYPE: Symbol = Symbol("Anchor");
 /// Outer attributes of a side declaration that the derive looks at.
 pub const DOC: Symbol = Symbol("doc");
 pub const MUST_USE: Symbol = Symbol("must_use");
+/// `#[cfg(...)]` on a `sides!` trait or field, which its impl must share.
+pub const CFG: Symbol = Symbol("cfg");
 
 impl PartialEq<Symbol> for Ident {
     fn eq(&self, word: &Symbol) -> bool {

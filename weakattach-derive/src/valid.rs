@@ -1,36 +1,53 @@
 //! The rules of the derive, checked on the model. Each rule reports every
 //! violation it finds, at the tokens to change, with what to write instead.
 
-use quote::quote;
-use syn::{GenericArgument, GenericParam, Lifetime, PathArguments, Type};
+use core::fmt::Display;
 
-use crate::ast::{Data, Field, Input};
+use proc_macro2::{Ident, Punct, TokenStream, TokenTree};
+use quote::{ToTokens, quote};
+use syn::{Fields, GenericArgument, Generics, Lifetime, PathArguments, Type};
+
+use crate::ast::{Data, Field, Input, Variant};
 use crate::attr::{Attrs, Side};
 use crate::ctxt::Ctxt;
+use crate::decl::Decl;
 use crate::symbol::{ANCHOR, CRATE, SIDE, WEAK_KEY};
 
-/// Checks `input`, reporting to `cx`. Returns the identity field, if there is
-/// exactly one; when there is none, an error has been reported.
-pub fn check<'m, 'a>(cx: &Ctxt, input: &'m Input<'a>) -> Option<&'m Field<'a>> {
-    check_struct_attrs(cx, input);
+/// Where a key's identity is found.
+pub enum Identity<'m, 'a> {
+    /// The identity field of a struct.
+    Struct(&'m Field<'a>),
+    /// The identity field of each variant of an enum, in order.
+    Enum(Vec<(&'m Variant<'a>, &'m Field<'a>)>),
+}
+
+/// Checks `input`, reporting to `cx`. Returns where the identity is, if every
+/// struct or variant has exactly one identity field; when one has none, an
+/// error has been reported.
+pub fn check<'m, 'a>(cx: &Ctxt, input: &'m Input<'a>) -> Option<Identity<'m, 'a>> {
+    check_type_attrs(cx, input);
     for field in input.fields() {
         check_field_attrs(cx, input, field);
     }
-    check_sides(cx, input);
+    check_sides(cx, &input.attrs.sides, input.ident());
+    check_generic_sides(cx, input);
     match &input.data {
-        Data::Struct(_) => check_identity(cx, input),
-        Data::Enum(data) => {
+        Data::Struct(fields) => {
             let ident = input.ident();
-            let enum_token = &data.enum_token;
-            cx.error_spanned_by(
-                quote!(#enum_token #ident),
-                format_args!(
-                    "`WeakKey` can only be derived for a struct: an enum has no field that every \
-                     value carries; put the enum in a struct with an `Anchor` field, or key it \
-                     with `weakattach::Keyed<{ident}>`"
-                ),
-            );
-            None
+            let missing = format!("`{ident}` has no identity field");
+            identity_field(cx, fields, ident, &missing, "").map(Identity::Struct)
+        }
+        Data::Enum(variants) => {
+            let mut found = Some(Vec::with_capacity(variants.len()));
+            for variant in variants {
+                check_variant_attrs(cx, input, variant);
+                let field = variant_identity(cx, input, variant);
+                found = found.zip(field).map(|(mut found, field)| {
+                    found.push((variant, field));
+                    found
+                });
+            }
+            found.map(Identity::Enum)
         }
         Data::Union(data) => {
             let ident = input.ident();
@@ -38,7 +55,7 @@ pub fn check<'m, 'a>(cx: &Ctxt, input: &'m Input<'a>) -> Option<&'m Field<'a>> {
             cx.error_spanned_by(
                 quote!(#union_token #ident),
                 format_args!(
-                    "`WeakKey` can only be derived for a struct: a union cannot own an `Anchor`; \
+                    "`WeakKey` cannot be derived for a union: a union cannot own an `Anchor`; \
                      put the union in a struct with an `Anchor` field, or key it with \
                      `weakattach::Keyed<{ident}>`"
                 ),
@@ -49,7 +66,7 @@ pub fn check<'m, 'a>(cx: &Ctxt, input: &'m Input<'a>) -> Option<&'m Field<'a>> {
 }
 
 /// `anchor` belongs on a field; `crate` is given once.
-fn check_struct_attrs(cx: &Ctxt, input: &Input) {
+fn check_type_attrs(cx: &Ctxt, input: &Input) {
     for word in &input.attrs.anchor {
         cx.error_spanned_by(
             word,
@@ -67,16 +84,37 @@ fn check_struct_attrs(cx: &Ctxt, input: &Input) {
     }
 }
 
-/// `side` and `crate` belong on the struct.
+/// `side` and `crate` belong on the type.
 fn check_field_attrs(cx: &Ctxt, input: &Input, field: &Field) {
-    let Attrs { sides, krate, .. } = &field.attrs;
-    let ident = input.ident();
+    misplaced_type_keys(cx, input, &field.attrs);
+}
+
+/// A variant takes no key: `anchor` goes on one of its fields, the others on
+/// the enum.
+fn check_variant_attrs(cx: &Ctxt, input: &Input, variant: &Variant) {
+    for word in &variant.attrs.anchor {
+        cx.error_spanned_by(
+            word,
+            format_args!(
+                "`{ANCHOR}` marks the field that carries the identity: put \
+                 `#[{WEAK_KEY}({ANCHOR})]` on a field of `{}`, not on the variant",
+                variant.original.ident,
+            ),
+        );
+    }
+    misplaced_type_keys(cx, input, &variant.attrs);
+}
+
+/// `side(...)` and `crate = "..."` written anywhere but on the type.
+fn misplaced_type_keys(cx: &Ctxt, input: &Input, attrs: &Attrs) {
+    let Attrs { sides, krate, .. } = attrs;
+    let (kind, ident) = (input.kind(), input.ident());
     for side in sides {
         cx.error_spanned_by(
             side.span,
             format_args!(
-                "`{SIDE}(...)` declares a side field of the struct: move it to a \
-                 `#[{WEAK_KEY}({SIDE}(...))]` attribute on `struct {ident}`"
+                "`{SIDE}(...)` declares a side field of the {kind}: move it to a \
+                 `#[{WEAK_KEY}({SIDE}(...))]` attribute on `{kind} {ident}`"
             ),
         );
     }
@@ -85,16 +123,42 @@ fn check_field_attrs(cx: &Ctxt, input: &Input, field: &Field) {
             krate.span,
             format_args!(
                 "`{CRATE} = \"...\"` names the runtime for the whole derive: move it to a \
-                 `#[{WEAK_KEY}(...)]` attribute on `struct {ident}`"
+                 `#[{WEAK_KEY}(...)]` attribute on `{kind} {ident}`"
             ),
         );
     }
 }
 
-/// Exactly one field carries the identity: the one marked, or else the one
-/// written `Anchor`.
-fn check_identity<'m, 'a>(cx: &Ctxt, input: &'m Input<'a>) -> Option<&'m Field<'a>> {
-    let fields = input.fields();
+/// The identity field of one variant, which every variant needs: a value of
+/// the enum is always one of them.
+fn variant_identity<'m, 'a>(
+    cx: &Ctxt,
+    input: &Input,
+    variant: &'m Variant<'a>,
+) -> Option<&'m Field<'a>> {
+    let name = &variant.original.ident;
+    let missing = format!(
+        "variant `{}::{name}` has no identity field, and every variant of a key enum needs its own",
+        input.ident(),
+    );
+    let example = match &variant.original.fields {
+        Fields::Named(_) => format!(" (`{name} {{ .., anchor: Anchor }}`)"),
+        Fields::Unnamed(_) => format!(" (`{name}(.., Anchor)`)"),
+        Fields::Unit => format!(" (`{name}(Anchor)` or `{name} {{ anchor: Anchor }}`)"),
+    };
+    identity_field(cx, &variant.fields, variant.original, &missing, &example)
+}
+
+/// Exactly one of `fields` carries the identity: the one marked, or else the
+/// one written `Anchor`. When none does, the error underlines `owner`, says
+/// `missing` and suggests `example`.
+fn identity_field<'m, 'a>(
+    cx: &Ctxt,
+    fields: &'m [Field<'a>],
+    owner: impl ToTokens,
+    missing: &str,
+    example: &str,
+) -> Option<&'m Field<'a>> {
     let mut marks = fields
         .iter()
         .flat_map(|field| field.attrs.anchor.iter().map(move |word| (field, word)));
@@ -114,12 +178,11 @@ fn check_identity<'m, 'a>(cx: &Ctxt, input: &'m Input<'a>) -> Option<&'m Field<'
 
     let mut candidates = fields.iter().filter(|field| field.is_written_anchor());
     let Some(first) = candidates.next() else {
-        let ident = input.ident();
         cx.error_spanned_by(
-            ident,
+            owner,
             format_args!(
-                "`{ident}` has no identity field: add a field of type `weakattach::Anchor`, or \
-                 mark the field that carries the identity with `#[{WEAK_KEY}({ANCHOR})]`"
+                "{missing}: add a field of type `weakattach::Anchor`{example}, or mark the field \
+                 that carries the identity with `#[{WEAK_KEY}({ANCHOR})]`"
             ),
         );
         return None;
@@ -140,44 +203,138 @@ fn check_identity<'m, 'a>(cx: &Ctxt, input: &'m Input<'a>) -> Option<&'m Field<'
     (!ambiguous).then_some(first)
 }
 
-/// Side names are distinct; sides need a struct without generic parameters
-/// and `'static` values.
-fn check_sides(cx: &Ctxt, input: &Input) {
-    let sides = &input.attrs.sides;
+/// Side names are distinct, and side values `'static`; `owner` names the
+/// key type in messages.
+pub fn check_sides(cx: &Ctxt, sides: &[Side], owner: &dyn Display) {
     for (i, side) in sides.iter().enumerate() {
         if sides[..i].iter().any(|earlier| earlier.name == side.name) {
             cx.error_spanned_by(
                 &side.name,
                 format_args!(
-                    "duplicate side `{}`: each `{SIDE}(...)` declares its own accessor, so give \
+                    "duplicate side `{}` of `{owner}`: each side has its own accessor, so give \
                      this one another name",
                     side.name,
                 ),
             );
         }
     }
-
-    if let Some(param) = input.generics().params.first() {
-        let param = match param {
-            GenericParam::Lifetime(param) => param.lifetime.to_string(),
-            GenericParam::Type(param) => param.ident.to_string(),
-            GenericParam::Const(param) => param.ident.to_string(),
-        };
-        let ident = input.ident();
-        for side in sides {
-            cx.error_spanned_by(
-                side.span,
-                format_args!(
-                    "`{SIDE}(...)` needs a struct without generic parameters: a side is stored \
-                     in one `static` table, which cannot depend on `{param}`; keep the values in \
-                     a `WeakMap` keyed by a concrete `{ident}<...>` instead"
-                ),
-            );
-        }
-    }
-
     for side in sides {
         check_static(cx, side);
+    }
+}
+
+/// The sides of a generic type share one `static` table among all its
+/// instantiations, so their value types cannot name the type's parameters.
+fn check_generic_sides(cx: &Ctxt, input: &Input) {
+    let generics = input.generics();
+    if generics.params.is_empty() {
+        return;
+    }
+    let ident = input.ident();
+    for side in &input.attrs.sides {
+        let Some(found) = names_parameter(side.ty.to_token_stream(), generics) else {
+            continue;
+        };
+        let advice = format!(
+            "one `static` table holds the `{}` side of every `{ident}<..>`, so its type cannot \
+             depend on the parameters",
+            side.name,
+        );
+        match found {
+            Named::SelfType(word) => cx.error_at(
+                word.span(),
+                format_args!(
+                    "`Self` is `{ident}` with its parameters, and {advice}: name a type that does \
+                     not depend on them"
+                ),
+            ),
+            Named::Param(word) => cx.error_at(
+                word.span(),
+                format_args!(
+                    "the side's type names `{word}`, a parameter of `{ident}`, and {advice}: use a \
+                     type without `{word}` (a `Box<dyn Trait>`, say), or keep the values in a \
+                     `WeakMap<{ident}<..>, ..>` of each instantiation"
+                ),
+            ),
+            Named::Lifetime(quote, word) => cx.error_spanned_by(
+                quote!(#quote #word),
+                format_args!(
+                    "the side's type names `'{word}`, a lifetime of `{ident}`, and {advice}: a side \
+                     value must be `'static` (write `'static`, or store an owned value)"
+                ),
+            ),
+        }
+    }
+}
+
+enum Named {
+    /// `Self`.
+    SelfType(Ident),
+    /// A type or const parameter.
+    Param(Ident),
+    /// A lifetime parameter: its `'` and its name.
+    Lifetime(Punct, Ident),
+}
+
+/// The first token of `tokens` that names one of the parameters of
+/// `generics`, or `Self`. A name after `::` is an item of a path, not the
+/// parameter.
+fn names_parameter(tokens: TokenStream, generics: &Generics) -> Option<Named> {
+    let mut previous: Option<TokenTree> = None;
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        let after_path_separator =
+            matches!(&previous, Some(TokenTree::Punct(punct)) if punct.as_char() == ':');
+        match &token {
+            TokenTree::Group(group) => {
+                if let Some(found) = names_parameter(group.stream(), generics) {
+                    return Some(found);
+                }
+            }
+            TokenTree::Ident(word) if !after_path_separator => {
+                if word == "Self" {
+                    return Some(Named::SelfType(word.clone()));
+                }
+                let is_param = generics.type_params().any(|param| param.ident == *word)
+                    || generics.const_params().any(|param| param.ident == *word);
+                if is_param {
+                    return Some(Named::Param(word.clone()));
+                }
+            }
+            TokenTree::Punct(quote) if quote.as_char() == '\'' => {
+                if let Some(TokenTree::Ident(word)) = tokens.peek() {
+                    let is_param = generics
+                        .lifetimes()
+                        .any(|param| param.lifetime.ident == *word);
+                    if is_param {
+                        return Some(Named::Lifetime(quote.clone(), word.clone()));
+                    }
+                }
+            }
+            _ => {}
+        }
+        previous = Some(token);
+    }
+    None
+}
+
+/// A `sides!` declaration: its fields are distinct and `'static`, and so is
+/// its key type, which is the key type of the fields' `static` tables.
+pub fn check_decl(cx: &Ctxt, decl: &Decl) {
+    let key = decl.key.to_token_stream();
+    check_sides(cx, &decl.fields, &key);
+    match non_static_lifetime(&decl.key) {
+        None => {}
+        Some(NonStatic::Elided(reference)) => cx.error_at(
+            reference.and_token.spans[0],
+            "the key type of `sides!` is the key type of `static` tables, so it must be \
+             `'static`: write `&'static` here",
+        ),
+        Some(NonStatic::Placeholder(lifetime)) => cx.error_spanned_by(
+            lifetime,
+            "the key type of `sides!` is the key type of `static` tables, so it must be \
+             `'static`: write `'static` instead of `'_`",
+        ),
     }
 }
 

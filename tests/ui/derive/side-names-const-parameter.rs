@@ -1,9 +1,9 @@
 use weakattach::{Anchor, WeakKey};
 
 #[derive(WeakKey)]
-#[weak_key(side(count: u32))]
-struct Node<T> {
-    value: T,
+#[weak_key(side(window: [u8; N]))]
+struct Buffer<const N: usize> {
+    bytes: [u8; N],
     anchor: Anchor,
 }
 

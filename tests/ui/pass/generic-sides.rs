@@ -1,0 +1,41 @@
+// Sides of generic types: one table, keyed by the identity, serves every
+// instantiation; the accessor's key type is `Anchor`.
+use std::fmt::Debug;
+use std::marker::PhantomData;
+
+use weakattach::{Anchor, Side, WeakKey};
+
+#[derive(WeakKey)]
+#[weak_key(side(pub label: String), side(depth: u32))]
+struct Node<'a, T: Debug, const N: usize>
+where
+    T: Clone,
+{
+    values: [T; N],
+    parent: Option<&'a str>,
+    anchor: Anchor,
+}
+
+#[derive(WeakKey)]
+#[weak_key(side(pub(crate) seen: bool))]
+struct Tagged<T>(PhantomData<T>, Anchor);
+
+fn main() {
+    let a: Node<'_, u8, 2> = Node { values: [1, 2], parent: None, anchor: Anchor::new() };
+    let b: Node<'_, String, 1> =
+        Node { values: ["b".to_owned()], parent: Some("a"), anchor: Anchor::new() };
+    a.label().set("a".to_owned());
+    b.label().set("b".to_owned());
+    b.depth().set(1);
+    assert_eq!(a.label().get().as_deref(), Some("a"));
+    assert_eq!(b.label().get().as_deref(), Some("b"));
+    assert_eq!(a.depth().get(), None);
+    assert!(std::ptr::eq(a.label().table(), b.label().table()));
+    let side: Side<'_, Anchor, String> = a.label();
+    assert_eq!(side.table().get(a.anchor()).as_deref(), Some("a"));
+
+    let t: Tagged<fn() -> u8> = Tagged(PhantomData, Anchor::new());
+    t.seen().set(true);
+    assert_eq!(t.seen().get(), Some(true));
+    let _ = (&a.values, &b.parent);
+}
