@@ -1,6 +1,6 @@
-//! The derive's output names everything by an absolute path: it compiles in
-//! a module without the prelude, with generics, sides and a runtime path
-//! of its own.
+//! The output of the derive and of `sides!` names everything by an absolute
+//! path: it compiles in a module without the prelude, with generics, enums,
+//! sides and a runtime path of its own.
 
 #[no_implicit_prelude]
 mod no_prelude {
@@ -27,6 +27,30 @@ mod no_prelude {
     #[derive(::weakattach::WeakKey)]
     pub struct Admin(#[weak_key(anchor)] pub User, pub u8);
 
+    #[derive(::weakattach::WeakKey)]
+    #[weak_key(side(pub count: u32))]
+    pub struct Generic<T>(pub T, pub ::weakattach::Anchor);
+
+    #[derive(::weakattach::WeakKey)]
+    #[weak_key(side(pub ty: &'static str))]
+    pub enum Expr {
+        Literal(i64, ::weakattach::Anchor),
+        Named {
+            name: &'static str,
+            #[weak_key(anchor)]
+            user: User,
+        },
+    }
+
+    ::weakattach::sides! {
+        /// Sides of a foreign type.
+        pub trait LabelExt for ::weakattach::Keyed<&'static str> {
+            /// Its width.
+            width: u32,
+            parents: ::std::vec::Vec<Self>,
+        }
+    }
+
     pub mod reexport {
         pub use ::weakattach as wa;
     }
@@ -38,7 +62,7 @@ mod no_prelude {
     }
 }
 
-use no_prelude::{Admin, Node, Reexported, User};
+use no_prelude::{Admin, Expr, Generic, LabelExt as _, Node, Reexported, User};
 use weakattach::{Anchor, WeakKey, WeakMap};
 
 #[test]
@@ -80,4 +104,32 @@ fn derived_keys_work_without_the_prelude() {
     };
     reexported.seen().set(true);
     assert_eq!(reexported.seen().get(), Some(true));
+
+    let generic = Generic(1u8, Anchor::new());
+    generic.count().set(u32::from(generic.0));
+    assert_eq!(generic.count().get(), Some(1));
+
+    let literal = Expr::Literal(1, Anchor::new());
+    literal.ty().set("int");
+    assert_eq!(literal.ty().get(), Some("int"));
+    if let Expr::Literal(value, _) = literal {
+        assert_eq!(value, 1);
+    }
+    let named = Expr::Named {
+        name: "x",
+        user: User {
+            name: "x",
+            anchor: Anchor::new(),
+        },
+    };
+    if let Expr::Named { name, user } = &named {
+        assert!(std::ptr::eq(named.anchor(), user.anchor()));
+        assert_eq!(*name, "x");
+    }
+
+    let label = weakattach::Keyed::new("ok");
+    label.width().set(2);
+    label.parents().set(vec![weakattach::Keyed::new("root")]);
+    assert_eq!(label.width().get(), Some(2));
+    assert_eq!(label.parents().with(|p| *p[0]), Some("root"));
 }

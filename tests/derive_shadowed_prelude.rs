@@ -60,6 +60,26 @@ struct Admin {
     user: User,
 }
 
+#[derive(::weakattach::WeakKey)]
+#[weak_key(side(pub weight: u16))]
+enum Shape<T> {
+    Circle(T, ::weakattach::Anchor),
+    Square {
+        side: T,
+        anchor: ::weakattach::Anchor,
+    },
+}
+
+::weakattach::sides! {
+    trait UserExt for User {
+        score: u64,
+        friends: ::std::vec::Vec<&'static str>,
+    }
+    pub(crate) trait AnchorExt for ::weakattach::Anchor {
+        seen: bool,
+    }
+}
+
 #[test]
 fn derived_keys_ignore_shadowed_names() {
     use ::core::option::Option::Some;
@@ -90,4 +110,25 @@ fn derived_keys_ignore_shadowed_names() {
         "the admin shares the user's identity"
     );
     ::std::assert!(::core::ptr::eq(admin.anchor(), admin.user.anchor()));
+
+    let circle = Shape::Circle(1u8, ::weakattach::Anchor::new());
+    let square = Shape::Square {
+        side: 2u8,
+        anchor: ::weakattach::Anchor::new(),
+    };
+    circle.weight().set(1);
+    ::std::assert_eq!(circle.weight().get(), Some(1));
+    ::std::assert_eq!(square.weight().get(), ::core::option::Option::None);
+    if let (Shape::Circle(a, _), Shape::Square { side, .. }) = (&circle, &square) {
+        ::std::assert_eq!(a + side, 3);
+    }
+
+    let user = &admin.user;
+    UserExt::score(user).set(5);
+    UserExt::friends(user).set(::std::vec!["bo"]);
+    ::std::assert_eq!(UserExt::score(user).get(), Some(5));
+    ::std::assert_eq!(UserExt::friends(user).get(), Some(::std::vec!["bo"]));
+    let anchor = ::weakattach::Anchor::new();
+    AnchorExt::seen(&anchor).set(true);
+    ::std::assert_eq!(AnchorExt::seen(&anchor).get(), Some(true));
 }

@@ -87,9 +87,43 @@ pub mod keys {
     /// A key made of a foreign value.
     #[derive(WeakKey, Debug)]
     pub struct Label(#[weak_key(anchor)] pub Keyed<&'static str>);
+
+    /// A generic key with a side.
+    #[derive(WeakKey, Debug)]
+    #[weak_key(side(pub depth: u32))]
+    pub struct Tree<T> {
+        /// The value.
+        pub value: T,
+        /// The identity.
+        pub anchor: Anchor,
+    }
+
+    /// An enum key with a side.
+    #[derive(WeakKey, Debug)]
+    #[weak_key(side(pub ty: &'static str))]
+    pub enum Expr {
+        /// A number.
+        Literal(i64, Anchor),
+        /// A name.
+        Name {
+            /// The name.
+            name: String,
+            /// The identity.
+            anchor: Anchor,
+        },
+    }
+
+    weakattach::sides! {
+        /// Sides of labels.
+        pub trait LabelExt for Label {
+            /// The label's width.
+            width: u32,
+            colour: &'static str,
+        }
+    }
 }
 
-use keys::{Admin, Label, Node, User};
+use keys::{Admin, Expr, Label, LabelExt as _, Node, Tree, User};
 use weakattach::{Anchor, Keyed, WeakKey, WeakMap};
 
 #[test]
@@ -122,4 +156,31 @@ fn strict_lints_pass_and_the_keys_work() {
 
     let label = Label(Keyed::new("x"));
     assert!(std::ptr::eq(label.anchor(), label.0.anchor()));
+    label.width().set(3);
+    label.colour().set("red");
+    assert_eq!(label.width().get(), Some(3));
+    assert_eq!(label.colour().get(), Some("red"));
+
+    let tree = Tree {
+        value: 'a',
+        anchor: Anchor::new(),
+    };
+    tree.depth().set(1);
+    assert_eq!(tree.depth().get(), Some(1));
+    assert_eq!(tree.value, 'a');
+
+    let name = Expr::Name {
+        name: "x".into(),
+        anchor: Anchor::new(),
+    };
+    name.ty().set("string");
+    assert_eq!(name.ty().get(), Some("string"));
+    if let Expr::Name { name: text, .. } = &name {
+        assert_eq!(text, "x");
+    }
+    let literal = Expr::Literal(1, Anchor::new());
+    assert_eq!(literal.ty().get(), None);
+    if let Expr::Literal(value, _) = literal {
+        assert_eq!(value, 1);
+    }
 }

@@ -93,12 +93,6 @@ impl<'a> Input<'a> {
         }
     }
 
-    /// Whether the type has generic parameters (of any kind), so that its
-    /// sides cannot be keyed by `Self` in a `static`.
-    pub fn is_generic(&self) -> bool {
-        !self.generics().params.is_empty()
-    }
-
     /// The path of the runtime crate: the first well-formed
     /// `crate = "..."`, or `::weakattach`.
     pub fn crate_path(&self) -> TokenStream {

@@ -7,7 +7,7 @@ use syn::DeriveInput;
 
 use crate::ast::Input;
 use crate::ctxt::Ctxt;
-use crate::generate::{self, SideKey};
+use crate::generate;
 use crate::{decl, fallback, valid};
 
 /// An input with errors: what to report, and the stand-in code that keeps
@@ -44,12 +44,11 @@ pub fn derive(node: &DeriveInput) -> Result<TokenStream, Failed> {
     let identity = identity.expect("`valid::check` reports an error when there is no identity");
 
     let krate = input.crate_path();
-    let key = SideKey::of(&input, &krate);
+    let ident = quote::ToTokens::to_token_stream(input.ident());
     let mut tokens =
         generate::impl_weak_key(&input, &krate, &generate::anchor_body(&krate, &identity));
     tokens.extend(generate::impl_sides(&input, &krate, |side| {
-        let table_key = generate::relocated_at(&key.table, &side.ty);
-        generate::side_body(&krate, &table_key, &key.from_self, side)
+        generate::side_body(&krate, &ident, side)
     }));
     Ok(tokens)
 }
@@ -67,7 +66,6 @@ pub fn sides(tokens: TokenStream) -> Result<TokenStream, Failed> {
     }
 
     let krate = &input.krate;
-    let this = quote::quote!(self);
     Ok(input
         .decls
         .iter()
@@ -75,7 +73,7 @@ pub fn sides(tokens: TokenStream) -> Result<TokenStream, Failed> {
             let fields: Vec<_> = decl.fields.iter().collect();
             let key = quote::ToTokens::to_token_stream(&decl.key);
             generate::sides_trait(krate, decl, &fields, |field| {
-                generate::side_body(krate, &key, &this, field)
+                generate::side_body(krate, &key, field)
             })
         })
         .collect())

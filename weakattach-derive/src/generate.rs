@@ -64,38 +64,6 @@ fn field_end(field: &Field) -> Span {
     located_at(field.ty()).1
 }
 
-/// The key of a type's side tables, as the accessors' signatures, the
-/// `static` tables and the accessors' bodies name it.
-pub struct SideKey {
-    /// In the signature of an accessor.
-    pub signature: TokenStream,
-    /// In the type of the table, which cannot say `Self`.
-    pub table: TokenStream,
-    /// The key, from `self`.
-    pub from_self: TokenStream,
-}
-
-impl SideKey {
-    /// `Self` for a type without generic parameters; `Anchor` (the
-    /// identity, which every instantiation shares) for one with them.
-    pub fn of(input: &Input, krate: &TokenStream) -> Self {
-        if input.is_generic() {
-            let anchor = quote!(#krate::Anchor);
-            SideKey {
-                signature: anchor.clone(),
-                table: anchor,
-                from_self: quote!(#krate::WeakKey::anchor(self)),
-            }
-        } else {
-            SideKey {
-                signature: quote!(Self),
-                table: input.ident().to_token_stream(),
-                from_self: quote!(self),
-            }
-        }
-    }
-}
-
 /// One inherent impl with an accessor per declared side, with `body(side)`
 /// as its body; nothing when no side is declared.
 pub fn impl_sides(
@@ -103,14 +71,14 @@ pub fn impl_sides(
     krate: &TokenStream,
     body: impl Fn(&Side) -> TokenStream,
 ) -> TokenStream {
-    let key = SideKey::of(input, krate).signature;
+    let key = quote!(Self);
     let accessors: Vec<TokenStream> = input
         .distinct_sides()
         .into_iter()
         .map(|side| {
             let vis = &side.vis;
             let attrs = documented(side);
-            let signature = signature(krate, side, &key);
+            let signature = signature(krate, side, &key, &side.ty.to_token_stream());
             let body = body(side);
             quote! {
                 #attrs
@@ -135,7 +103,10 @@ pub fn impl_sides(
 }
 
 /// The trait and its impl that a `sides!` declaration stands for, with
-/// `body(field)` as the body of each field's accessor.
+/// `body(field)` as the body of each field's accessor. The accessors are
+/// the trait's provided methods and the impl is empty, so that a key type
+/// without identity is one error, at the impl (the trait extends
+/// `WeakKey`), rather than one per accessor.
 pub fn sides_trait(
     krate: &TokenStream,
     decl: &Decl,
@@ -160,17 +131,15 @@ pub fn sides_trait(
     });
     let cfgs = attrs.iter().filter(|attr| *attr.path() == CFG);
     let this = quote!(Self);
-    let declarations = fields.iter().map(|field| {
+    let accessors = fields.iter().map(|field| {
         let attrs = documented(field);
-        let signature = signature(krate, field, &this);
-        quote!(#attrs #signature;)
-    });
-    let definitions = fields.iter().map(|field| {
-        let cfgs = field.attrs.iter().filter(|attr| *attr.path() == CFG);
-        let signature = signature(krate, field, &this);
+        // `Self` in a field's type is the key type of the declaration, as
+        // in the `static`: in the trait, it would be any implementer.
+        let ty = replace_self(field.ty.to_token_stream(), &key.to_token_stream());
+        let signature = signature(krate, field, &this, &ty);
         let body = body(field);
         quote! {
-            #(#cfgs)*
+            #attrs
             #[inline]
             #signature {
                 #body
@@ -181,19 +150,17 @@ pub fn sides_trait(
         #(#attrs)*
         #trait_doc
         #vis #trait_token #name: #krate::WeakKey {
-            #(#declarations)*
+            #(#accessors)*
         }
 
         #(#cfgs)*
-        impl #name for #key {
-            #(#definitions)*
-        }
+        impl #name for #key {}
     }
 }
 
 /// `fn NAME(&self) -> Side<'_, KEY, TYPE>`.
-fn signature(krate: &TokenStream, side: &Side, key: &TokenStream) -> TokenStream {
-    let Side { name, ty, .. } = side;
+fn signature(krate: &TokenStream, side: &Side, key: &TokenStream, ty: &TokenStream) -> TokenStream {
+    let name = &side.name;
     quote!(fn #name(&self) -> #krate::Side<'_, #key, #ty>)
 }
 
@@ -219,24 +186,21 @@ fn documented(side: &Side) -> TokenStream {
     }
 }
 
-/// The accessor's own `static` table and the key's slot in it. The table's
-/// type is located at the side's type, so that a value type that cannot be
-/// kept in a `static` (not `Send`) is reported there. A `static` is an item
-/// of its own, where `Self` means nothing: `key` names the key type instead,
-/// in the table's type and in the side's.
-pub fn side_body(
-    krate: &TokenStream,
-    key: &TokenStream,
-    from_self: &TokenStream,
-    side: &Side,
-) -> TokenStream {
-    let ty = replace_self(side.ty.to_token_stream(), key);
+/// The accessor's own `static` table and the key's slot in it. The table is
+/// keyed by the identity alone (`Anchor`), so that one `static` serves every
+/// type whose accessor it is: each instantiation of a generic type, each
+/// implementer of a `sides!` trait. Its type is located at the side's type,
+/// so that a value type that cannot be kept in a `static` (not `Send`) is
+/// reported there. A `static` is an item of its own, where `Self` means
+/// nothing: `self_type` stands for it in the side's type.
+pub fn side_body(krate: &TokenStream, self_type: &TokenStream, side: &Side) -> TokenStream {
+    let ty = replace_self(side.ty.to_token_stream(), self_type);
     let (start, end) = located_at(&ty);
     let krate = relocate(krate.clone(), start);
-    let table_type = quote_spanned!(end=> #krate::WeakMap<#key, #ty>);
+    let table_type = quote_spanned!(end=> #krate::WeakMap<#krate::Anchor, #ty>);
     let reference = quote_spanned!(start=> &);
     let slot = quote_spanned!(end=>
-        #krate::__private::side(#reference WEAKATTACH_SIDE_TABLE, #from_self)
+        #krate::__private::side(#reference WEAKATTACH_SIDE_TABLE, self)
     );
     quote! {
         static WEAKATTACH_SIDE_TABLE: #table_type = #krate::WeakMap::new();
@@ -250,11 +214,6 @@ fn located_at(tokens: &impl ToTokens) -> (Span, Span) {
     let SpanRange { start, end } = SpanRange::of(tokens);
     let call_site = Span::call_site();
     (call_site.located_at(start), call_site.located_at(end))
-}
-
-/// `tokens`, shown where the first token of `at` is.
-pub fn relocated_at(tokens: &TokenStream, at: &impl ToTokens) -> TokenStream {
-    relocate(tokens.clone(), located_at(at).0)
 }
 
 /// `tokens`, each shown at `location` in diagnostics but resolved as before.

@@ -318,24 +318,9 @@ fn names_parameter(tokens: TokenStream, generics: &Generics) -> Option<Named> {
     None
 }
 
-/// A `sides!` declaration: its fields are distinct and `'static`, and so is
-/// its key type, which is the key type of the fields' `static` tables.
+/// A `sides!` declaration: its fields are distinct and `'static`.
 pub fn check_decl(cx: &Ctxt, decl: &Decl) {
-    let key = decl.key.to_token_stream();
-    check_sides(cx, &decl.fields, &key);
-    match non_static_lifetime(&decl.key) {
-        None => {}
-        Some(NonStatic::Elided(reference)) => cx.error_at(
-            reference.and_token.spans[0],
-            "the key type of `sides!` is the key type of `static` tables, so it must be \
-             `'static`: write `&'static` here",
-        ),
-        Some(NonStatic::Placeholder(lifetime)) => cx.error_spanned_by(
-            lifetime,
-            "the key type of `sides!` is the key type of `static` tables, so it must be \
-             `'static`: write `'static` instead of `'_`",
-        ),
-    }
+    check_sides(cx, &decl.fields, &decl.key.to_token_stream());
 }
 
 /// A side's value lives in a `static` table, so it cannot borrow for less

@@ -278,15 +278,22 @@ pub mod __private {
     #[cfg(feature = "derive")]
     pub use weakattach_derive::sides;
 
-    use crate::{Side, WeakKey, WeakMap};
+    use crate::{Anchor, Side, WeakKey, WeakMap};
 
-    /// [`Side::new`] without its `V: Send + 'static` bound, for the side
-    /// accessors: their `static` table already requires `V: Send`, and one
-    /// error about it is enough. Every method of `Side` keeps the bound.
+    /// The slot of `key` in a side's `static` table, which is keyed by the
+    /// identity alone, so that one table serves each instantiation of a
+    /// generic key type, and each implementer of a `sides!` trait, as the
+    /// accessor's `Side<'_, Self, V>`. Without `Side::new`'s
+    /// `V: Send + 'static` bound: the `static` already requires `V: Send`,
+    /// and one error about it is enough. Every method of `Side` keeps the
+    /// bound.
     pub fn side<'a, K: ?Sized + WeakKey, V>(
-        table: &'a WeakMap<K, V>,
+        table: &'a WeakMap<Anchor, V>,
         key: &'a K,
     ) -> Side<'a, K, V> {
-        Side { table, key }
+        Side {
+            table: table.retyped(),
+            key,
+        }
     }
 }

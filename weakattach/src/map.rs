@@ -3,7 +3,7 @@
 use core::fmt;
 use core::marker::PhantomData;
 
-use crate::WeakKey;
+use crate::{Anchor, WeakKey};
 use crate::lazy::LazyTable;
 use crate::node::Node;
 use crate::side::Side;
@@ -116,7 +116,12 @@ use crate::table::Core;
 ///
 /// A key dropped while user code runs on the table does not wait, and its
 /// value is dropped before its drop returns, as always.
+// `repr(transparent)`: the layout is `LazyTable`'s whatever `K` is, so that
+// `retyped` may view a map under another key type.
+#[repr(transparent)]
 pub struct WeakMap<K: ?Sized + WeakKey, V> {
+    /// Entries are found by the `Anchor` of a key, whatever its type: `K`
+    /// is only the type of the keys the methods take.
     table: LazyTable,
     /// Keys are only borrowed; values are owned. `Send` and `Sync` are
     /// written out below, so that a rejected value type is reported against
@@ -138,6 +143,22 @@ type KeyMarker<K> = fn() -> *const K;
 unsafe impl<K: ?Sized + WeakKey, V: Send> Send for WeakMap<K, V> {}
 // SAFETY: as for `Send` above.
 unsafe impl<K: ?Sized + WeakKey, V: Send + Sync> Sync for WeakMap<K, V> {}
+
+impl<V> WeakMap<Anchor, V> {
+    /// This map, as a map of keys of type `K`: the same entries, found by
+    /// the same anchors, since a `K` is looked up by its `anchor()`. One
+    /// `static` table of a side then serves every type whose side it is.
+    pub(crate) fn retyped<K: ?Sized + WeakKey>(&self) -> &WeakMap<K, V> {
+        let map: *const WeakMap<Anchor, V> = self;
+        // SAFETY: both types are `repr(transparent)` over the one
+        // `LazyTable` (`K` is in a zero-sized marker only), so the pointer
+        // is valid, aligned and initialised for `WeakMap<K, V>`, and the
+        // borrow keeps `self`'s lifetime. Nothing a map does depends on `K`
+        // beyond calling `anchor()` on the keys it is given, and its `Send`
+        // and `Sync` depend on `V` alone, which is unchanged.
+        unsafe { &*map.cast::<WeakMap<K, V>>() }
+    }
+}
 
 impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
     const_fn! {

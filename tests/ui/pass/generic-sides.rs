@@ -1,9 +1,10 @@
 // Sides of generic types: one table, keyed by the identity, serves every
-// instantiation; the accessor's key type is `Anchor`.
+// instantiation; the accessor is `Side<'_, Self, T>`, as on any key type.
 use std::fmt::Debug;
 use std::marker::PhantomData;
 
 use weakattach::{Anchor, Side, WeakKey};
+
 
 #[derive(WeakKey)]
 #[weak_key(side(pub label: String), side(depth: u32))]
@@ -30,9 +31,13 @@ fn main() {
     assert_eq!(a.label().get().as_deref(), Some("a"));
     assert_eq!(b.label().get().as_deref(), Some("b"));
     assert_eq!(a.depth().get(), None);
-    assert!(std::ptr::eq(a.label().table(), b.label().table()));
-    let side: Side<'_, Anchor, String> = a.label();
-    assert_eq!(side.table().get(a.anchor()).as_deref(), Some("a"));
+    let table_of = |table: *const ()| table;
+    assert!(std::ptr::eq(
+        table_of(std::ptr::from_ref(a.label().table()).cast()),
+        table_of(std::ptr::from_ref(b.label().table()).cast()),
+    ));
+    let side: Side<'_, Node<'_, u8, 2>, String> = a.label();
+    assert_eq!(side.table().get(&a).as_deref(), Some("a"));
 
     let t: Tagged<fn() -> u8> = Tagged(PhantomData, Anchor::new());
     t.seen().set(true);

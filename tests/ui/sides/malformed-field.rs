@@ -1,0 +1,10 @@
+use weakattach::Anchor;
+
+weakattach::sides! {
+    trait Counts for Anchor {
+        visits: u32,
+        clicks u32,
+    }
+}
+
+fn main() {}

@@ -1,0 +1,31 @@
+// A type of another crate, given identity by `Keyed`, with docs and
+// attributes on the trait and on its fields.
+use std::sync::Arc;
+
+use weakattach::{Keyed, Side};
+
+type Widget = Keyed<String>;
+
+weakattach::sides! {
+    /// What this crate attaches to widgets.
+    pub trait WidgetExt for Widget {
+        /// How often it was clicked.
+        clicks: u32,
+        #[cfg(any())]
+        never: u8,
+        owner: Arc<str>,
+        #[must_use = "a side handle does nothing until used"]
+        parents: Vec<Self>,
+    }
+}
+
+fn main() {
+    let ok = Widget::new("OK".to_owned());
+    ok.clicks().set(1);
+    ok.owner().set("dialog".into());
+    let side: Side<'_, Widget, u32> = ok.clicks();
+    assert_eq!(side.get(), Some(1));
+    assert_eq!(ok.owner().get().as_deref(), Some("dialog"));
+    ok.parents().set(vec![Widget::new("root".to_owned())]);
+    assert_eq!(ok.parents().with(|p| p[0].len()), Some(4));
+}
