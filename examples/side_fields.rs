@@ -6,10 +6,15 @@
 //! ```
 //!
 //! `#[weak_key(side(VIS NAME: TYPE))]` generates `VIS fn NAME(&self) ->
-//! Side<'_, Self, TYPE>`, backed by one `static WeakMap<Self, TYPE>` per
-//! declaration. The struct itself does not grow: it still holds only its own
-//! fields and one `Anchor` word. Doc comments on a declaration document the
-//! accessor, and its visibility is the accessor's.
+//! Side<'_, Self, TYPE>`, backed by one `static` table per declaration,
+//! keyed by the instance's identity. The struct itself does not grow: it
+//! still holds only its own fields and one `Anchor` word. Doc comments on a
+//! declaration document the accessor, and its visibility is the accessor's.
+//! A generic struct declares sides the same way, as long as their types do
+//! not name its parameters: one table then serves every instantiation.
+//!
+//! A crate that uses a key type without owning it declares its sides with
+//! `weakattach::sides!`: an extension trait with one accessor per field.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
@@ -75,6 +80,28 @@ mod widgets {
 }
 
 use widgets::Button;
+
+/// A generic tree: its `depth` side is one table for every `Tree<T>`.
+#[derive(weakattach::WeakKey)]
+#[weak_key(side(pub depth: u32))]
+struct Tree<T> {
+    value: T,
+    anchor: Anchor,
+}
+
+/// Stands for a crate that uses `widgets::Button` without owning it: it
+/// cannot add a `side(..)` to the struct, so it declares its own sides.
+mod analytics {
+    weakattach::sides! {
+        /// What analytics attaches to buttons it does not own.
+        pub trait ButtonStats for crate::widgets::Button {
+            /// How often the pointer passed over the button.
+            hovers: u32,
+        }
+    }
+}
+
+use analytics::ButtonStats as _;
 
 /// A side field written by hand: what the derive generates, minus the
 /// attribute. Any module can attach data to `Button` this way.
@@ -157,6 +184,36 @@ fn main() {
     println!(
         "bump_twice(ok.clicks()) took the slot by value: ok.clicks() = {:?}",
         ok.clicks().get()
+    );
+
+    println!("\n== Sides of a generic struct");
+    let root = Tree {
+        value: "root",
+        anchor: Anchor::new(),
+    };
+    let leaf = Tree {
+        value: 42_u64,
+        anchor: Anchor::new(),
+    };
+    root.depth().set(0);
+    leaf.depth().set(1);
+    assert_eq!((root.depth().get(), leaf.depth().get()), (Some(0), Some(1)));
+    println!(
+        "Tree<&str> {:?} has depth {:?}, Tree<u64> {} has depth {:?}: one table, keyed by identity",
+        root.value,
+        root.depth().get(),
+        leaf.value,
+        leaf.depth().get()
+    );
+
+    println!("\n== sides! for a type of another crate");
+    ok.hovers().set(3);
+    assert_eq!(ok.hovers().get(), Some(3));
+    assert_eq!(cancel.hovers().get(), None);
+    println!(
+        "analytics::ButtonStats: ok.hovers() = {:?}, cancel.hovers() = {:?}",
+        ok.hovers().get(),
+        cancel.hovers().get()
     );
 
     println!("\n== A hand-written side field");

@@ -153,10 +153,7 @@ fn two_declarations_for_one_type_are_independent() {
     OtherLabelExt::note(&label).set(counter.value_of(2));
     assert_eq!(LabelExt::note(&label).with(|v| v.payload), Some(1));
     assert_eq!(OtherLabelExt::note(&label).with(|v| v.payload), Some(2));
-    assert_eq!(
-        LabelExt::note(&label).remove().map(|v| v.payload),
-        Some(1)
-    );
+    assert_eq!(LabelExt::note(&label).remove().map(|v| v.payload), Some(1));
     assert_eq!(counter.dropped(), 1);
     assert!(OtherLabelExt::note(&label).is_set());
     drop(label);

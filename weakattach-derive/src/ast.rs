@@ -4,8 +4,8 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens as _, quote};
 use syn::{
-    Data as SynData, DataUnion, DeriveInput, Fields, Generics, Ident, Index, Member,
-    PathArguments, Type,
+    Data as SynData, DataUnion, DeriveInput, Fields, Generics, Ident, Index, Member, PathArguments,
+    Type,
 };
 
 use crate::attr::{self, Attrs, Side};

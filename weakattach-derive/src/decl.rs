@@ -99,9 +99,9 @@ fn declaration(cx: &Ctxt, input: ParseStream) -> syn::Result<Decl> {
     input.parse::<Token![for]>()?;
     let key = input.parse()?;
     if input.peek(Token![where]) {
-        return Err(input.error(
-            "a `sides!` declaration has no `where` clause: name one concrete key type",
-        ));
+        return Err(
+            input.error("a `sides!` declaration has no `where` clause: name one concrete key type")
+        );
     }
     let content;
     braced!(content in input);

@@ -9,8 +9,8 @@ use quote::quote;
 
 use crate::ast::Input;
 use crate::attr;
-use crate::generate::{impl_sides, impl_weak_key, sides_trait};
 use crate::decl;
+use crate::generate::{impl_sides, impl_weak_key, sides_trait};
 
 pub fn derive(input: &Input) -> TokenStream {
     let krate = input.crate_path();

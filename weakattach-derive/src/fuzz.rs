@@ -2,7 +2,8 @@
 //! union definitions with random `#[weak_key(..)]` attributes, well-formed
 //! and malformed, go through [`expand::derive`] in `proc_macro2` tokens; each
 //! must come back as tokens or as errors, and every error must be spanned
-//! inside the input.
+//! inside the input. Likewise random `sides!` declarations through
+//! [`expand::sides`].
 //!
 //! `WEAKATTACH_DERIVE_CASES` sets the number of inputs (256 by default),
 //! drawn from a fixed seed.
@@ -185,6 +186,22 @@ fn inside(source: &str, span: proc_macro2::Span) -> bool {
 
 #[test]
 fn the_derive_returns_tokens_or_spanned_errors_for_any_input() {
+    check_inputs(item(), "the derive", |source| {
+        // Items the compiler itself would not hand to a derive are not
+        // inputs.
+        let input = syn::parse_str::<syn::DeriveInput>(source).ok()?;
+        Some(expand::derive(&input))
+    });
+}
+
+/// Runs `expand` on `cases` inputs drawn by `strategy` (`None`: not an
+/// input): `what` must return tokens or errors spanned inside the input,
+/// never panic, and both outcomes must come up.
+fn check_inputs(
+    strategy: impl Strategy<Value = String>,
+    what: &str,
+    expand: impl Fn(&str) -> Option<Result<proc_macro2::TokenStream, expand::Failed>>,
+) {
     let cases = std::env::var("WEAKATTACH_DERIVE_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
@@ -200,17 +217,13 @@ fn the_derive_returns_tokens_or_spanned_errors_for_any_input() {
     );
     let (accepted, rejected) = (Cell::new(0_u32), Cell::new(0_u32));
     runner
-        .run(&item(), |source| {
-            // Items the compiler itself would not hand to a derive are not
-            // inputs.
-            let Ok(input) = syn::parse_str::<syn::DeriveInput>(&source) else {
-                return Ok(());
-            };
-            let outcome = catch_unwind(AssertUnwindSafe(|| expand::derive(&input)));
-            let outcome = outcome.map_err(|_| TestCaseError::fail("the derive panicked"))?;
+        .run(&strategy, |source| {
+            let outcome = catch_unwind(AssertUnwindSafe(|| expand(&source)));
+            let outcome = outcome.map_err(|_| TestCaseError::fail(format!("{what} panicked")))?;
             match outcome {
-                Ok(_) => accepted.set(accepted.get() + 1),
-                Err(failed) => {
+                None => {}
+                Some(Ok(_)) => accepted.set(accepted.get() + 1),
+                Some(Err(failed)) => {
                     rejected.set(rejected.get() + 1);
                     for error in failed.errors() {
                         prop_assert!(
@@ -228,6 +241,87 @@ fn the_derive_returns_tokens_or_spanned_errors_for_any_input() {
     let (accepted, rejected) = (accepted.get(), rejected.get());
     assert!(
         accepted > 0 && rejected > 0,
-        "accepted {accepted}, rejected {rejected}"
+        "{what}: accepted {accepted}, rejected {rejected}"
     );
+}
+
+/// Pieces of `sides!` declarations: each slot draws one, well-formed more
+/// often than not.
+const DECL_ATTRS: &[&str] = &[
+    "",
+    "",
+    "/// docs",
+    "#[cfg(any())]",
+    "#[allow(unused)]",
+    "#[weak_key]",
+];
+const DECL_VIS: &[&str] = &["", "pub", "pub(crate)", "pub(in crate)", "priv"];
+const DECL_HEADS: &[&str] = &[
+    "trait Ext for",
+    "trait Ext for",
+    "trait Ext for",
+    "trait Ext<T> for",
+    "trait Ext: Clone for",
+    "trait for",
+    "Ext for",
+    "trait Ext",
+    "struct Ext for",
+];
+const DECL_KEYS: &[&str] = &[
+    "Anchor",
+    "Keyed<String>",
+    "dyn Shape",
+    "&str",
+    "Keyed<&'_ str>",
+    "T",
+    "",
+    "User where T: Clone",
+];
+const DECL_FIELDS: &[&str] = &[
+    "a: u32",
+    "a: u32",
+    "b: Vec<Self>",
+    "c: &str",
+    "d: Cow<'_, str>",
+    "pub e: u8",
+    "f u8",
+    "g:",
+    "/// docs\nh: String",
+    "#[cfg(any())] i: u8",
+    "0: u8",
+    "j: u8 = 1",
+];
+
+/// The source of one `sides!` input: the runtime's path and up to two
+/// declarations.
+fn sides_input() -> impl Strategy<Value = String> {
+    let decl = (
+        0..DECL_ATTRS.len(),
+        0..DECL_VIS.len(),
+        0..DECL_HEADS.len(),
+        0..DECL_KEYS.len(),
+        prop::collection::vec((0..DECL_FIELDS.len(), 0..4_usize), 0..4),
+    )
+        .prop_map(|(attrs, vis, head, key, fields)| {
+            let fields: String = fields
+                .iter()
+                .flat_map(|&(field, separator)| {
+                    [DECL_FIELDS[field], [",", ",", ";", ""][separator], "\n"]
+                })
+                .collect();
+            format!(
+                "{}\n{} {} {} {{\n{fields}}}",
+                DECL_ATTRS[attrs], DECL_VIS[vis], DECL_HEADS[head], DECL_KEYS[key]
+            )
+        });
+    prop::collection::vec(decl, 0..3)
+        .prop_map(|decls| format!("crate = ::weakattach;\n{}", decls.join("\n")))
+}
+
+#[test]
+fn sides_returns_tokens_or_spanned_errors_for_any_input() {
+    check_inputs(sides_input(), "`sides!`", |source| {
+        let tokens = source.parse::<proc_macro2::TokenStream>().ok()?;
+        Some(expand::sides(tokens))
+    });
 }

@@ -42,7 +42,8 @@ pub fn anchor_body(krate: &TokenStream, identity: &Identity) -> TokenStream {
             let arms = variants.iter().map(|(variant, field)| {
                 let name = &variant.original.ident;
                 let member = &field.member;
-                let binding = Ident::new("identity", Span::mixed_site().located_at(field_end(field)));
+                let binding =
+                    Ident::new("identity", Span::mixed_site().located_at(field_end(field)));
                 let anchor = field_anchor(krate, field, &binding.to_token_stream());
                 quote!(Self::#name { #member: #binding, .. } => #anchor,)
             });

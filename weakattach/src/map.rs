@@ -3,11 +3,11 @@
 use core::fmt;
 use core::marker::PhantomData;
 
-use crate::{Anchor, WeakKey};
 use crate::lazy::LazyTable;
 use crate::node::Node;
 use crate::side::Side;
 use crate::table::Core;
+use crate::{Anchor, WeakKey};
 
 /// A map from instances to values that does not keep its keys alive: when a
 /// key is dropped, its value is dropped with it, at once.
