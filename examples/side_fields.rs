@@ -117,6 +117,40 @@ fn bump_twice(counter: Side<'_, Button, u32>) {
     }
 }
 
+/// A generic struct's side, and sides declared by a crate that does not own
+/// the key type.
+fn generic_and_downstream_sides(ok: &Button, cancel: &Button) {
+    println!("\n== Sides of a generic struct");
+    let root = Tree {
+        value: "root",
+        anchor: Anchor::new(),
+    };
+    let leaf = Tree {
+        value: 42_u64,
+        anchor: Anchor::new(),
+    };
+    root.depth().set(0);
+    leaf.depth().set(1);
+    assert_eq!((root.depth().get(), leaf.depth().get()), (Some(0), Some(1)));
+    println!(
+        "Tree<&str> {:?} has depth {:?}, Tree<u64> {} has depth {:?}: one table, keyed by identity",
+        root.value,
+        root.depth().get(),
+        leaf.value,
+        leaf.depth().get()
+    );
+
+    println!("\n== sides! for a type of another crate");
+    ok.hovers().set(3);
+    assert_eq!(ok.hovers().get(), Some(3));
+    assert_eq!(cancel.hovers().get(), None);
+    println!(
+        "analytics::ButtonStats: ok.hovers() = {:?}, cancel.hovers() = {:?}",
+        ok.hovers().get(),
+        cancel.hovers().get()
+    );
+}
+
 fn main() {
     println!("== Declared side fields");
     let ok = Button::new("OK");
@@ -186,35 +220,7 @@ fn main() {
         ok.clicks().get()
     );
 
-    println!("\n== Sides of a generic struct");
-    let root = Tree {
-        value: "root",
-        anchor: Anchor::new(),
-    };
-    let leaf = Tree {
-        value: 42_u64,
-        anchor: Anchor::new(),
-    };
-    root.depth().set(0);
-    leaf.depth().set(1);
-    assert_eq!((root.depth().get(), leaf.depth().get()), (Some(0), Some(1)));
-    println!(
-        "Tree<&str> {:?} has depth {:?}, Tree<u64> {} has depth {:?}: one table, keyed by identity",
-        root.value,
-        root.depth().get(),
-        leaf.value,
-        leaf.depth().get()
-    );
-
-    println!("\n== sides! for a type of another crate");
-    ok.hovers().set(3);
-    assert_eq!(ok.hovers().get(), Some(3));
-    assert_eq!(cancel.hovers().get(), None);
-    println!(
-        "analytics::ButtonStats: ok.hovers() = {:?}, cancel.hovers() = {:?}",
-        ok.hovers().get(),
-        cancel.hovers().get()
-    );
+    generic_and_downstream_sides(&ok, &cancel);
 
     println!("\n== A hand-written side field");
     color(&ok).set("green");
