@@ -24,10 +24,13 @@ use weakattach::{Anchor, Side, WeakMap};
 mod widgets {
     use std::sync::Arc;
 
-    use weakattach::{Anchor, WeakKey};
+    use weakattach::{Anchor, WeakKey, WeakMap};
 
     /// What a button runs when it is clicked.
     pub type Handler = Arc<dyn Fn() + Send + Sync>;
+
+    /// Every button's tooltip: code with no button at hand can reach it.
+    pub static TOOLTIPS: WeakMap<Button, String> = WeakMap::new();
 
     #[derive(WeakKey, Debug)]
     #[weak_key(
@@ -40,8 +43,9 @@ mod widgets {
             pub on_click: Handler
         ),
         side(
-            /// Text shown when the pointer rests on the button.
-            pub(crate) tooltip: String
+            /// Text shown when the pointer rests on the button, kept in a
+            /// table of this module's own: `TOOLTIPS`.
+            pub(crate) tooltip: String in TOOLTIPS
         ),
         side(
             /// Private to this module: the last user who clicked.
@@ -236,6 +240,13 @@ fn main() {
     ok.clicks().table().clear();
     assert_eq!((ok.clicks().get(), cancel.clicks().get()), (None, None));
     println!("ok.clicks().table().clear() reset every button's clicks");
+    ok.tooltip().set("Confirm".into());
+    cancel.tooltip().set("Close".into());
+    widgets::TOOLTIPS.clear();
+    assert!(!ok.tooltip().is_set() && !cancel.tooltip().is_set());
+    println!(
+        "`tooltip: String in TOOLTIPS`: TOOLTIPS.clear() reset every tooltip, no button needed"
+    );
 
     println!("\n== Side fields go with the instance");
     assert_eq!(Arc::strong_count(&pressed), 2);

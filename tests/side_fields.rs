@@ -9,12 +9,21 @@ use std::marker::PhantomData;
 use std::thread;
 
 use common::{Counted, Counter};
-use weakattach::{Anchor, Keyed, WeakKey, sides};
+use weakattach::{Anchor, Keyed, WeakKey, WeakMap, sides};
 
 #[derive(WeakKey)]
 #[weak_key(side(pub note: Counted), side(pub depth: u32))]
 struct Node<T> {
     value: T,
+    anchor: Anchor,
+}
+
+/// The table of `Page::cache`, which code without a page can clear.
+static CACHES: WeakMap<Page, Counted> = WeakMap::new();
+
+#[derive(WeakKey)]
+#[weak_key(side(pub cache: Counted in CACHES))]
+struct Page {
     anchor: Anchor,
 }
 
@@ -174,4 +183,24 @@ fn sides_of_a_dyn_key_follow_the_object_not_the_reference() {
     assert!(boxed.note().is_set(), "moved into a box, same identity");
     thread::spawn(move || drop(boxed)).join().unwrap();
     assert_eq!(counter.dropped(), 1);
+}
+
+#[test]
+fn a_side_in_a_table_of_ones_own_is_cleared_without_a_key() {
+    let counter = Counter::new();
+    let pages: Vec<Page> = (0..3)
+        .map(|_| Page {
+            anchor: Anchor::new(),
+        })
+        .collect();
+    for (i, page) in pages.iter().enumerate() {
+        page.cache().set(counter.value_of(i));
+    }
+    assert_eq!(CACHES.with(&pages[1], |v| v.payload), Some(1));
+    CACHES.clear();
+    assert_eq!(counter.dropped(), 3, "every cached value went with `clear`");
+    assert!(pages.iter().all(|page| !page.cache().is_set()));
+    pages[0].cache().set(counter.value());
+    drop(pages);
+    assert_eq!(counter.dropped(), 4);
 }

@@ -14,7 +14,8 @@ use crate::ctxt::{Ctxt, SpanRange};
 use crate::symbol::{ANCHOR, CRATE, SIDE, WEAK_KEY};
 
 /// How a side is written, repeated in the messages about malformed ones.
-const SIDE_SYNTAX: &str = "declare a side as `side(VIS NAME: TYPE)`, e.g. `side(pub visits: u32)`";
+const SIDE_SYNTAX: &str = "declare a side as `side(VIS NAME: TYPE)` or `side(VIS NAME: TYPE in TABLE)`, \
+                           e.g. `side(pub visits: u32)`";
 
 /// What the `#[weak_key(...)]` attributes on one struct or field say.
 #[derive(Default)]
@@ -35,6 +36,18 @@ pub struct Side {
     pub vis: Visibility,
     pub name: Ident,
     pub ty: Type,
+    /// `in TABLE`: the path of a `static` table of the user's own, where the
+    /// side is kept instead of a hidden one.
+    pub table: Option<Path>,
+}
+
+/// ` in TABLE` after a side's type, if it is there.
+pub fn parse_table(input: ParseStream) -> syn::Result<Option<Path>> {
+    if !input.peek(Token![in]) {
+        return Ok(None);
+    }
+    input.parse::<Token![in]>()?;
+    input.call(Path::parse_mod_style).map(Some)
 }
 
 /// The sides of `sides`, each name once: a repeated name is an error, and
@@ -133,12 +146,13 @@ fn parse_side(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Side>> {
     // After a malformed declaration, the rest of it is not worth reading.
     content.parse::<TokenStream>()?;
     match declaration {
-        Ok((attrs, vis, name, ty)) => Ok(Some(Side {
+        Ok((attrs, vis, name, ty, table)) => Ok(Some(Side {
             span,
             attrs,
             vis,
             name,
             ty,
+            table,
         })),
         Err(error) => {
             cx.error_at(
@@ -150,19 +164,24 @@ fn parse_side(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Side>> {
     }
 }
 
-/// `OUTER-ATTRS VIS NAME: TYPE`, the whole content of `side(...)`.
-fn side_declaration(input: ParseStream) -> syn::Result<(Vec<Attribute>, Visibility, Ident, Type)> {
+/// The parts of a side declaration.
+type Declaration = (Vec<Attribute>, Visibility, Ident, Type, Option<Path>);
+
+/// `OUTER-ATTRS VIS NAME: TYPE`, then ` in TABLE` or nothing: the whole
+/// content of `side(...)`.
+fn side_declaration(input: ParseStream) -> syn::Result<Declaration> {
     let attrs = input.call(Attribute::parse_outer)?;
     let vis = input.parse()?;
     let name = input.parse()?;
     input.parse::<Token![:]>()?;
     let ty = input.parse()?;
+    let table = parse_table(input)?;
     if !input.is_empty() {
         return Err(input.error(format_args!(
             "unexpected tokens after the side's type (one side per `{SIDE}(...)`, as in `{SIDE}(a: u8), {SIDE}(b: u16)`)"
         )));
     }
-    Ok((attrs, vis, name, ty))
+    Ok((attrs, vis, name, ty, table))
 }
 
 /// `= "path"`, after the word `crate`. `None` if malformed (and reported).

@@ -9,7 +9,7 @@ use proc_macro2::{Ident, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser as _};
 use syn::{Attribute, Token, Type, Visibility, braced};
 
-use crate::attr::Side;
+use crate::attr::{self, Side};
 use crate::ctxt::{Ctxt, SpanRange};
 
 /// How a declaration is written, repeated in the messages about malformed
@@ -113,8 +113,8 @@ fn declaration(cx: &Ctxt, input: ParseStream) -> syn::Result<Decl> {
                 cx.error_at(
                     error.span(),
                     format_args!(
-                        "malformed field of `sides!`: {error}; write `FIELD: TYPE`, one per \
-                         field, separated by commas"
+                        "malformed field of `sides!`: {error}; write `FIELD: TYPE` (or \
+                         `FIELD: TYPE in TABLE`), one per field, separated by commas"
                     ),
                 );
                 content.parse::<TokenStream>()?;
@@ -145,6 +145,7 @@ fn field(cx: &Ctxt, input: ParseStream) -> syn::Result<Side> {
     let name: Ident = input.parse()?;
     input.parse::<Token![:]>()?;
     let ty: Type = input.parse()?;
+    let table = attr::parse_table(input)?;
     let span = SpanRange {
         start: name.span(),
         end: SpanRange::of(&ty).end,
@@ -158,5 +159,6 @@ fn field(cx: &Ctxt, input: ParseStream) -> syn::Result<Side> {
         vis: Visibility::Inherited,
         name,
         ty,
+        table,
     })
 }

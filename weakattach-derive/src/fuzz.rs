@@ -78,6 +78,8 @@ const ITEM_ATTRS: &[&str] = &[
     "#[weak_key(side(x: [u8; N]))]",
     "#[weak_key(side(x: &'a str))]",
     "#[weak_key(side(x: u8 extra))]",
+    "#[weak_key(side(x: u8 in TABLE), side(y: Self in crate::T))]",
+    "#[weak_key(side(x: u8 in), side(y: u8 in \"T\"))]",
     "#[weak_key(anchor)]",
     "#[weak_key]",
     "#[weak_key(\"lit\")]",
@@ -290,6 +292,8 @@ const DECL_FIELDS: &[&str] = &[
     "#[cfg(any())] i: u8",
     "0: u8",
     "j: u8 = 1",
+    "k: u8 in TABLE",
+    "l: u8 in",
 ];
 
 /// The source of one `sides!` input: the runtime's path and up to two

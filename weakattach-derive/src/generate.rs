@@ -187,7 +187,8 @@ fn documented(side: &Side) -> TokenStream {
     }
 }
 
-/// The accessor's own `static` table and the key's slot in it. The table is
+/// The key's slot in the table named by `in TABLE`, or else in the
+/// accessor's own `static` table. That table is
 /// keyed by the identity alone (`Anchor`), so that one `static` serves every
 /// type whose accessor it is: each instantiation of a generic type, each
 /// implementer of a `sides!` trait. Its type is located at the side's type,
@@ -195,6 +196,14 @@ fn documented(side: &Side) -> TokenStream {
 /// reported there. A `static` is an item of its own, where `Self` means
 /// nothing: `self_type` stands for it in the side's type.
 pub fn side_body(krate: &TokenStream, self_type: &TokenStream, side: &Side) -> TokenStream {
+    if let Some(table) = &side.table {
+        // The user's own table, located at its path, so that a table of
+        // another value type is reported there.
+        let (start, end) = located_at(table);
+        let krate = relocate(krate.clone(), start);
+        let reference = quote_spanned!(start=> &);
+        return quote_spanned!(end=> #krate::__private::side(#reference #table, self));
+    }
     let ty = replace_self(side.ty.to_token_stream(), self_type);
     let (start, end) = located_at(&ty);
     let krate = relocate(krate.clone(), start);

@@ -130,6 +130,10 @@ pub use crate::side::Side;
 ///   comments inside `side(...)` document the accessor. On a type with
 ///   generic parameters, `TYPE` must not name them: one table serves every
 ///   instantiation.
+/// - `#[weak_key(side(VIS NAME: TYPE in TABLE))]`: the same side, kept in a
+///   `static TABLE: WeakMap<K, TYPE>` of your own (`K` is any key type:
+///   `Self`, or `Anchor` for a generic type), so that code without a key can
+///   reach it, to `clear()` every instance's value, say.
 /// - `#[weak_key(crate = "path")]`: the path of `weakattach` for crates that
 ///   re-export it.
 ///
@@ -204,6 +208,9 @@ pub use weakattach_derive::WeakKey;
 /// [`WeakKey`](trait@WeakKey) in any crate, [`Anchor`], [`Keyed<T>`](Keyed)
 /// of a concrete `T`, or `dyn Trait` for a `trait Trait: WeakKey`. A field's
 /// `TYPE` must be `Send + Sync + 'static`, since the table is a `static`.
+/// `FIELD: TYPE in TABLE` keeps a field in a `static TABLE: WeakMap<K, TYPE>`
+/// of your own instead (any key type `K`), which code without a key can
+/// reach, to `clear()` it, say.
 /// Misuse is a compile error on the tokens to change: a key type without
 /// identity, a field type that is not `Send + Sync + 'static`, a duplicate
 /// field, or a malformed declaration.
@@ -302,17 +309,18 @@ pub mod __private {
     #[cfg(feature = "derive")]
     pub use weakattach_derive::sides;
 
-    use crate::{Anchor, Side, WeakKey, WeakMap};
+    use crate::{Side, WeakKey, WeakMap};
 
-    /// The slot of `key` in a side's `static` table, which is keyed by the
-    /// identity alone, so that one table serves each instantiation of a
-    /// generic key type, and each implementer of a `sides!` trait, as the
-    /// accessor's `Side<'_, Self, V>`. Without `Side::new`'s
-    /// `V: Send + 'static` bound: the `static` already requires `V: Send`,
-    /// and one error about it is enough. Every method of `Side` keeps the
-    /// bound.
-    pub fn side<'a, K: ?Sized + WeakKey, V>(
-        table: &'a WeakMap<Anchor, V>,
+    /// The slot of `key` in a side's `static` table, of any key type: the
+    /// hidden tables are keyed by `Anchor`, so that one table serves each
+    /// instantiation of a generic key type, and each implementer of a
+    /// `sides!` trait, as the accessor's `Side<'_, Self, V>`; a table named
+    /// with `in TABLE` has the key type its owner chose. Without
+    /// `Side::new`'s `V: Send + 'static` bound: the `static` already
+    /// requires `V: Send`, and one error about it is enough. Every method of
+    /// `Side` keeps the bound.
+    pub fn side<'a, T: ?Sized + WeakKey, K: ?Sized + WeakKey, V>(
+        table: &'a WeakMap<T, V>,
         key: &'a K,
     ) -> Side<'a, K, V> {
         Side {

@@ -3,11 +3,11 @@
 use core::fmt;
 use core::marker::PhantomData;
 
+use crate::WeakKey;
 use crate::lazy::LazyTable;
 use crate::node::Node;
 use crate::side::Side;
 use crate::table::Core;
-use crate::{Anchor, WeakKey};
 
 /// A map from instances to values that does not keep its keys alive: when a
 /// key is dropped, its value is dropped with it, at once.
@@ -144,19 +144,20 @@ unsafe impl<K: ?Sized + WeakKey, V: Send> Send for WeakMap<K, V> {}
 // SAFETY: as for `Send` above.
 unsafe impl<K: ?Sized + WeakKey, V: Send + Sync> Sync for WeakMap<K, V> {}
 
-impl<V> WeakMap<Anchor, V> {
-    /// This map, as a map of keys of type `K`: the same entries, found by
-    /// the same anchors, since a `K` is looked up by its `anchor()`. One
-    /// `static` table of a side then serves every type whose side it is.
-    pub(crate) fn retyped<K: ?Sized + WeakKey>(&self) -> &WeakMap<K, V> {
-        let map: *const WeakMap<Anchor, V> = self;
+impl<K: ?Sized + WeakKey, V> WeakMap<K, V> {
+    /// This map, as a map of keys of type `T`: the same entries, found by
+    /// the same anchors, since a key of any type is looked up by its
+    /// `anchor()`. One `static` table of a side then serves every type whose
+    /// side it is.
+    pub(crate) fn retyped<T: ?Sized + WeakKey>(&self) -> &WeakMap<T, V> {
+        let map: *const WeakMap<K, V> = self;
         // SAFETY: both types are `repr(transparent)` over the one
-        // `LazyTable` (`K` is in a zero-sized marker only), so the pointer
-        // is valid, aligned and initialised for `WeakMap<K, V>`, and the
-        // borrow keeps `self`'s lifetime. Nothing a map does depends on `K`
-        // beyond calling `anchor()` on the keys it is given, and its `Send`
-        // and `Sync` depend on `V` alone, which is unchanged.
-        unsafe { &*map.cast::<WeakMap<K, V>>() }
+        // `LazyTable` (the key type is in a zero-sized marker only), so the
+        // pointer is valid, aligned and initialised for `WeakMap<T, V>`, and
+        // the borrow keeps `self`'s lifetime. Nothing a map does depends on
+        // its key type beyond calling `anchor()` on the keys it is given,
+        // and its `Send` and `Sync` depend on `V` alone, which is unchanged.
+        unsafe { &*map.cast::<WeakMap<T, V>>() }
     }
 }
 
