@@ -5,7 +5,12 @@
 //! - `kept/<name>`: bytes a live table still holds after its 200,000 keys
 //!   died (for the peers: after each key's entry was removed, which weak-table
 //!   does not do by itself);
-//! - `one/<name>`: bytes of a table that holds one entry.
+//! - `one/<name>`: bytes of a table that holds one entry;
+//! - `scale/...`: at 1,000,000 keys, bytes per entry, what a key's second
+//!   table adds, and the time to drop the keys with their entries, beside a
+//!   `HashMap` side table keyed by address (each key's entry removed as it
+//!   dies, or the whole map dropped at once); medians of three rounds, in
+//!   milliseconds.
 //!
 //! Run with `cargo bench --bench memory`; it prints one line per figure.
 
@@ -14,6 +19,7 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::Instant;
 
 use dashmap::DashMap;
 use rustc_hash::FxBuildHasher;
@@ -109,6 +115,114 @@ fn main() {
     drop(dogs);
     after_mass_death();
     one_entry();
+    at_scale();
+}
+
+const MANY: usize = 1_000_000;
+
+fn many_keys() -> Vec<Key> {
+    (0..MANY)
+        .map(|_| Key {
+            anchor: Anchor::new(),
+        })
+        .collect()
+}
+
+/// The median of three rounds of `round`, each of which returns the
+/// milliseconds of what it timed.
+fn median_ms(mut round: impl FnMut() -> f64) -> f64 {
+    let mut times = [round(), round(), round()];
+    times.sort_by(f64::total_cmp);
+    times[1]
+}
+
+fn elapsed_ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1e3
+}
+
+/// Bytes and drop times at 1,000,000 keys.
+fn at_scale() {
+    let keys = many_keys();
+    let map: WeakMap<Key, u64> = WeakMap::new();
+    let before = LIVE.load(Relaxed);
+    for (i, key) in keys.iter().enumerate() {
+        map.insert(key, i as u64);
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let per_entry = LIVE.load(Relaxed).wrapping_sub(before) as f64 / MANY as f64;
+    // Tables that already hold other keys, so that what is counted is the
+    // key's record, not the table's first allocation.
+    let (second, third): (WeakMap<Key, u64>, WeakMap<Key, u64>) = (WeakMap::new(), WeakMap::new());
+    for key in &keys[2..6] {
+        second.insert(key, 0);
+        third.insert(key, 0);
+    }
+    let before = LIVE.load(Relaxed);
+    second.insert(&keys[0], 0);
+    let second_table = LIVE.load(Relaxed).wrapping_sub(before);
+    let before = LIVE.load(Relaxed);
+    third.insert(&keys[0], 0);
+    let third_table = LIVE.load(Relaxed).wrapping_sub(before);
+    drop(keys);
+    black_box((&map, &second, &third));
+    println!("scale/bytes_per_entry {per_entry:.1}");
+    println!("scale/second_table_of_a_key {second_table}");
+    println!("scale/third_table_of_a_key {third_table}");
+
+    let attached = || {
+        let keys = many_keys();
+        let map: WeakMap<Key, u64> = WeakMap::new();
+        for (i, key) in keys.iter().enumerate() {
+            map.insert(key, i as u64);
+        }
+        (keys, map)
+    };
+    let side_table = || {
+        let keys = many_keys();
+        let side: HashMap<usize, u64, FxBuildHasher> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| (std::ptr::from_ref(key) as usize, i as u64))
+            .collect();
+        (keys, side)
+    };
+    let drop_keys = median_ms(|| {
+        let (keys, map) = attached();
+        let start = Instant::now();
+        drop(keys);
+        let ms = elapsed_ms(start);
+        black_box(&map);
+        ms
+    });
+    let clear_then_drop = median_ms(|| {
+        let (keys, map) = attached();
+        let start = Instant::now();
+        map.clear();
+        drop(keys);
+        elapsed_ms(start)
+    });
+    let hashmap_remove = median_ms(|| {
+        let (keys, mut side) = side_table();
+        let start = Instant::now();
+        for key in &keys {
+            side.remove(&(std::ptr::from_ref(key) as usize));
+        }
+        drop(keys);
+        let ms = elapsed_ms(start);
+        black_box(&side);
+        ms
+    });
+    let hashmap_whole = median_ms(|| {
+        let (keys, side) = side_table();
+        let start = Instant::now();
+        drop(side);
+        drop(keys);
+        elapsed_ms(start)
+    });
+    println!("scale/drop_keys_ms {drop_keys:.1}");
+    println!("scale/clear_then_drop_keys_ms {clear_then_drop:.1}");
+    println!("scale/hashmap_remove_each_ms {hashmap_remove:.1}");
+    println!("scale/hashmap_drop_whole_ms {hashmap_whole:.1}");
 }
 
 const DEAD: usize = 200_000;

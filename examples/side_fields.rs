@@ -155,6 +155,22 @@ fn generic_and_downstream_sides(ok: &Button, cancel: &Button) {
     );
 }
 
+/// Clearing a side for every instance: through `table()`, or through a
+/// table of one's own that needs no button to reach.
+fn reset_for_every_button(ok: &Button, cancel: &Button) {
+    println!("\n== table(): the WeakMap behind a side field");
+    ok.clicks().table().clear();
+    assert_eq!((ok.clicks().get(), cancel.clicks().get()), (None, None));
+    println!("ok.clicks().table().clear() reset every button's clicks");
+    ok.tooltip().set("Confirm".into());
+    cancel.tooltip().set("Close".into());
+    widgets::TOOLTIPS.clear();
+    assert!(!ok.tooltip().is_set() && !cancel.tooltip().is_set());
+    println!(
+        "`tooltip: String in TOOLTIPS`: TOOLTIPS.clear() reset every tooltip, no button needed"
+    );
+}
+
 fn main() {
     println!("== Declared side fields");
     let ok = Button::new("OK");
@@ -236,17 +252,7 @@ fn main() {
         color(&cancel).get()
     );
 
-    println!("\n== table(): the WeakMap behind a side field");
-    ok.clicks().table().clear();
-    assert_eq!((ok.clicks().get(), cancel.clicks().get()), (None, None));
-    println!("ok.clicks().table().clear() reset every button's clicks");
-    ok.tooltip().set("Confirm".into());
-    cancel.tooltip().set("Close".into());
-    widgets::TOOLTIPS.clear();
-    assert!(!ok.tooltip().is_set() && !cancel.tooltip().is_set());
-    println!(
-        "`tooltip: String in TOOLTIPS`: TOOLTIPS.clear() reset every tooltip, no button needed"
-    );
+    reset_for_every_button(&ok, &cancel);
 
     println!("\n== Side fields go with the instance");
     assert_eq!(Arc::strong_count(&pressed), 2);
