@@ -29,6 +29,7 @@ struct WeakMap;
 struct __private;
 const TABLE: u8 = 0;
 const WEAKATTACH_SIDE_TABLE: u8 = 0;
+const identity: u8 = 0;
 mod weakattach {}
 mod core {}
 mod std {}

@@ -77,3 +77,25 @@ impl ToTokens for SpanRange {
         tokens.append(Ident::new("end", self.end));
     }
 }
+
+/// `tokens` as a user writes them, for messages: `Keyed<String>`, not
+/// `Keyed < String >`.
+pub fn display(tokens: &impl ToTokens) -> String {
+    let mut text = tokens.to_token_stream().to_string();
+    for (spaced, tight) in [
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        (" ::", "::"),
+        (":: ", "::"),
+        ("& ", "&"),
+        ("( ", "("),
+        (" )", ")"),
+        ("[ ", "["),
+        (" ]", "]"),
+    ] {
+        text = text.replace(spaced, tight);
+    }
+    text
+}

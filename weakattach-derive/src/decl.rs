@@ -5,7 +5,7 @@
 //! runtime by the path that always resolves to it, whatever the user's crate
 //! calls it.
 
-use proc_macro2::{Ident, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Ident, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser as _};
 use syn::{Attribute, Token, Type, Visibility, braced};
 
@@ -35,9 +35,10 @@ pub struct Input {
 }
 
 /// Reads the input of `sides!`, reporting what is malformed to `cx`. A
-/// declaration that cannot be read ends the input: what follows it is not
-/// worth reading. A field that cannot be read ends its declaration's fields,
-/// for the same reason, but the declaration is kept.
+/// declaration that cannot be read is skipped up to the end of its braces,
+/// and a field that cannot be read up to the comma after it, so that the
+/// declarations and fields after them are still read (and stood in for, if
+/// there are errors), and code that uses them reports nothing more.
 pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Input {
     let parser = |input: ParseStream| {
         input.parse::<Token![crate]>()?;
@@ -63,7 +64,7 @@ pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Input {
                         error.span(),
                         format_args!("malformed `sides!` declaration: {error}; {SYNTAX}"),
                     );
-                    input.parse::<TokenStream>()?;
+                    skip_past_braces(input)?;
                 }
             }
         }
@@ -117,7 +118,7 @@ fn declaration(cx: &Ctxt, input: ParseStream) -> syn::Result<Decl> {
                          `FIELD: TYPE in TABLE`), one per field, separated by commas"
                     ),
                 );
-                content.parse::<TokenStream>()?;
+                skip_past_comma(&content)?;
             }
         }
     }
@@ -160,5 +161,44 @@ fn field(cx: &Ctxt, input: ParseStream) -> syn::Result<Side> {
         name,
         ty,
         table,
+    })
+}
+
+/// Skips the rest of a malformed declaration: up to and with the next `{..}`.
+fn skip_past_braces(input: ParseStream) -> syn::Result<()> {
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((token, next)) = rest.token_tree() {
+            rest = next;
+            if matches!(&token, TokenTree::Group(group) if group.delimiter() == Delimiter::Brace) {
+                break;
+            }
+        }
+        Ok(((), rest))
+    })
+}
+
+/// Skips the rest of a malformed field: up to and with the next comma that
+/// is not between `<` and `>` (of generic arguments, as in `HashMap<K, V>`).
+fn skip_past_comma(input: ParseStream) -> syn::Result<()> {
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        let mut depth = 0_usize;
+        let mut previous = ' ';
+        while let Some((token, next)) = rest.token_tree() {
+            rest = next;
+            if let TokenTree::Punct(punct) = &token {
+                match punct.as_char() {
+                    '<' => depth += 1,
+                    '>' if previous != '-' => depth = depth.saturating_sub(1),
+                    ',' if depth == 0 => break,
+                    _ => {}
+                }
+                previous = punct.as_char();
+            } else {
+                previous = ' ';
+            }
+        }
+        Ok(((), rest))
     })
 }

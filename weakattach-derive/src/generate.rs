@@ -42,8 +42,10 @@ pub fn anchor_body(krate: &TokenStream, identity: &Identity) -> TokenStream {
             let arms = variants.iter().map(|(variant, field)| {
                 let name = &variant.original.ident;
                 let member = &field.member;
-                let binding =
-                    Ident::new("identity", Span::mixed_site().located_at(field_end(field)));
+                let binding = Ident::new(
+                    "__weakattach_identity",
+                    Span::mixed_site().located_at(field_end(field)),
+                );
                 let anchor = field_anchor(krate, field, &binding.to_token_stream());
                 quote!(Self::#name { #member: #binding, .. } => #anchor,)
             });
@@ -126,7 +128,7 @@ pub fn sides_trait(
         let doc = format!(
             " Side fields of `{}`: values attached to an instance by its identity, dropped with \
              it.",
-            key.to_token_stream(),
+            crate::ctxt::display(key),
         );
         quote!(#[doc = #doc])
     });
@@ -155,6 +157,7 @@ pub fn sides_trait(
         }
 
         #(#cfgs)*
+        #[automatically_derived]
         impl #name for #key {}
     }
 }

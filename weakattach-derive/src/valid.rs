@@ -206,6 +206,15 @@ fn identity_field<'m, 'a>(
 /// Side names are distinct, and side values `'static`; `owner` names the
 /// key type in messages.
 pub fn check_sides(cx: &Ctxt, sides: &[Side], owner: &dyn Display) {
+    for side in sides.iter().filter(|side| side.name == ANCHOR) {
+        cx.error_spanned_by(
+            &side.name,
+            format_args!(
+                "a side named `{ANCHOR}` would hide `WeakKey::{ANCHOR}` in method calls on \
+                 `{owner}`: give the side another name"
+            ),
+        );
+    }
     for (i, side) in sides.iter().enumerate() {
         if sides[..i].iter().any(|earlier| earlier.name == side.name) {
             cx.error_spanned_by(
@@ -278,14 +287,17 @@ enum Named {
 
 /// The first token of `tokens` that names one of the parameters of
 /// `generics`, or `Self`. A name after `::` is an item of a path, not the
-/// parameter.
+/// parameter. (A `for<'a>` inside the type cannot reuse a parameter's
+/// name: rustc rejects the shadowing.)
 fn names_parameter(tokens: TokenStream, generics: &Generics) -> Option<Named> {
-    let mut previous: Option<TokenTree> = None;
-    let mut tokens = tokens.into_iter().peekable();
-    while let Some(token) = tokens.next() {
-        let after_path_separator =
-            matches!(&previous, Some(TokenTree::Punct(punct)) if punct.as_char() == ':');
-        match &token {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, token) in tokens.iter().enumerate() {
+        let is_colon = |at: Option<usize>| {
+            at.and_then(|at| tokens.get(at))
+                .is_some_and(|token| matches!(token, TokenTree::Punct(p) if p.as_char() == ':'))
+        };
+        let after_path_separator = is_colon(i.checked_sub(1)) && is_colon(i.checked_sub(2));
+        match token {
             TokenTree::Group(group) => {
                 if let Some(found) = names_parameter(group.stream(), generics) {
                     return Some(found);
@@ -302,7 +314,7 @@ fn names_parameter(tokens: TokenStream, generics: &Generics) -> Option<Named> {
                 }
             }
             TokenTree::Punct(quote) if quote.as_char() == '\'' => {
-                if let Some(TokenTree::Ident(word)) = tokens.peek() {
+                if let Some(TokenTree::Ident(word)) = tokens.get(i + 1) {
                     let is_param = generics
                         .lifetimes()
                         .any(|param| param.lifetime.ident == *word);
@@ -313,14 +325,13 @@ fn names_parameter(tokens: TokenStream, generics: &Generics) -> Option<Named> {
             }
             _ => {}
         }
-        previous = Some(token);
     }
     None
 }
 
 /// A `sides!` declaration: its fields are distinct and `'static`.
 pub fn check_decl(cx: &Ctxt, decl: &Decl) {
-    check_sides(cx, &decl.fields, &decl.key.to_token_stream());
+    check_sides(cx, &decl.fields, &crate::ctxt::display(&decl.key));
 }
 
 /// A side's value lives in a `static` table, so it cannot borrow for less

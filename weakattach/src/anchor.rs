@@ -230,7 +230,7 @@ impl Hash for Anchor {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used as a weak key: it has no instance identity",
     label = "`{Self}` has no identity to attach data to",
-    note = "weak keys are structs that `#[derive(WeakKey)]` with an `Anchor` field, `Anchor` itself, `Keyed<T>`, or `dyn Trait` where `Trait: WeakKey`",
+    note = "weak keys are structs and enums that `#[derive(WeakKey)]` with an `Anchor` field, `Anchor` itself, `Keyed<T>`, or `dyn Trait` where `Trait: WeakKey`",
     note = "to key by a value without identity, wrap it once in `weakattach::Keyed` and keep the wrapper; for `Rc<T>`, `Box<T>` or `&T` of a key type, name the key type: `WeakMap<T, _>`"
 )]
 pub trait WeakKey {

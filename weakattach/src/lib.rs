@@ -83,7 +83,8 @@
 //!
 //! # Features
 //!
-//! - `derive` (default): `#[derive(WeakKey)]`, from `weakattach-derive`.
+//! - `derive` (default): `#[derive(WeakKey)]` and [`sides!`], from
+//!   `weakattach-derive`.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
@@ -203,6 +204,10 @@ pub use weakattach_derive::WeakKey;
 /// onto the generated trait and its methods (a `#[cfg(..)]` onto the impl
 /// too). One `sides!` may declare several traits; two traits for one key
 /// type are independent of each other, even if their fields share names.
+/// The accessors are the trait's provided methods, and their tables are
+/// keyed by identity alone: a type of this crate that also implements the
+/// trait gets sides of its own in the same tables, which never mix, since no
+/// two keys share an identity.
 ///
 /// `KEY_TYPE` is any concrete key type: a struct or enum that derives
 /// [`WeakKey`](trait@WeakKey) in any crate, [`Anchor`], [`Keyed<T>`](Keyed)

@@ -7,8 +7,12 @@ use crate::{WeakKey, WeakMap};
 /// One key's slot in one [`WeakMap`]: a `Copy` handle that reads and writes
 /// the value attached to that key, as if it were a field of the key.
 ///
-/// `#[weak_key(side(NAME: TYPE))]` on a derived struct generates accessors
-/// that return a `Side` into a table of their own.
+/// `#[weak_key(side(NAME: TYPE))]` on a derived struct or enum, and
+/// [`sides!`](crate::sides!), generate accessors that return a `Side` into a
+/// `static` table of their own, keyed by identity alone: one table serves
+/// every instantiation of a generic type (and every implementer of a
+/// `sides!` trait), so that `table()` of such a side reaches all of their
+/// values.
 ///
 /// ```
 /// use weakattach::{Anchor, Side, WeakKey, WeakMap};
@@ -195,7 +199,9 @@ impl<'a, K: ?Sized + WeakKey, V> Side<'a, K, V> {
         self.table.with_or_insert_with(self.key, make, f)
     }
 
-    /// The table this slot belongs to.
+    /// The table this slot belongs to. For a side that an accessor
+    /// generates, that is the side's one table, whatever the instantiation
+    /// of the key type: its `clear()` clears the side of every instance.
     ///
     /// ```
     /// # use weakattach::{Anchor, WeakMap};

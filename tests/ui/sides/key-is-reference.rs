@@ -6,7 +6,7 @@ struct Dog {
 }
 
 weakattach::sides! {
-    trait Names for std::rc::Rc<Dog> {
+    trait Names for &'static Dog {
         name: String,
     }
 }
