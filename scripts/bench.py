@@ -11,7 +11,11 @@ script reads criterion's median per benchmark from target/criterion and keeps
 it in target/bench-runs.json. The table shows, per cell, the median of the
 runs' medians and their spread (lowest–highest); the ratios of SPEC §7 are
 taken from those medians. `cargo bench --bench memory` (a counting
-allocator, deterministic) runs once.
+allocator, deterministic) runs once. `cargo bench --bench paired` runs as
+often as the comparison: it times the lookups of every peer in alternation,
+round after round, and reports per-round ratios, which a machine whose
+memory latency drifts does not skew; its table shows the median of the
+runs' medians and their spread.
 
 Before any ratio is trusted, the baselines are checked against what the
 machine itself charges (the `calibrate` group): a HashMap insert+remove of a
@@ -31,6 +35,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 CRITERION = ROOT / "target" / "criterion"
 RUNS_FILE = ROOT / "target" / "bench-runs.json"
 MEMORY_FILE = ROOT / "target" / "bench-memory.txt"
+PAIRED_FILE = ROOT / "target" / "bench-paired.json"
 README = ROOT / "README.md"
 CHART = ROOT / "docs" / "bench.svg"
 PEERS = ["weakattach", "hashmap", "mutex_hashmap", "weak_table", "dashmap"]
@@ -215,6 +220,53 @@ def chart():
     CHART.write_text("\n".join(out) + "\n")
 
 
+def figures(output):
+    """The `name value` lines of a benchmark's output."""
+    found = {}
+    for line in output.splitlines():
+        match = re.match(r"(\S+/\S+) ([\d.]+)$", line)
+        if match:
+            found[match[1]] = float(match[2])
+    return found
+
+
+PAIRED_WORKLOADS = [
+    ("get_hit_100k", "get, hit, 100,000 keys", ["hashmap", "mutex_hashmap", "dashmap", "weak_table"]),
+    ("get_hit_1m", "get, hit, 1,000,000 keys", ["hashmap", "mutex_hashmap", "dashmap", "weak_table"]),
+    ("set_contains_100k", "set contains, 100,000 keys (against `HashSet<u64>`)", ["hashset"]),
+]
+
+
+def paired_table(runs):
+    """Per workload: weakattach's time and its per-round ratio to each peer."""
+    def cell(name, unit):
+        values = [run[name] for run in runs if name in run]
+        if not values:
+            return "–"
+        mid = statistics.median(values)
+        if unit == "ns":
+            return f"{mid:.1f} ns ({min(values):.1f}–{max(values):.1f})"
+        return f"{mid:.2f}× ({min(values):.2f}–{max(values):.2f})"
+    lines = ["| workload | weakattach | ÷ HashMap + FxHash | ÷ `Mutex<HashMap>` | ÷ dashmap | ÷ weak-table |",
+             "|---|---|---|---|---|---|"]
+    for key, title, peers in PAIRED_WORKLOADS:
+        ratios = []
+        for peer in ["hashmap", "mutex_hashmap", "dashmap", "weak_table"]:
+            if peer in peers:
+                ratios.append(cell(f"paired/{key}/weakattach_over_{peer}", "x"))
+            elif peer == "hashmap" and "hashset" in peers:
+                ratios.append(cell(f"paired/{key}/weakattach_over_hashset", "x"))
+            else:
+                ratios.append("–")
+        lines.append(f"| {title} | {cell(f'paired/{key}/weakattach', 'ns')} | " + " | ".join(ratios) + " |")
+    lines.append("")
+    lines.append(f"Medians of {len(runs)} `cargo bench --bench paired` runs (each cell: median, "
+                 f"then the lowest and highest of the runs' medians); a ratio is taken within "
+                 f"each round of the alternation, then its median over the rounds. "
+                 f"{machine()}.")
+    return "\n".join(lines)
+
+
 def main():
     runs = 3
     if "--runs" in sys.argv:
@@ -226,6 +278,8 @@ def main():
             collected.append(read_criterion())
         RUNS_FILE.write_text(json.dumps(collected))
         MEMORY_FILE.write_text(run(["cargo", "bench", "--bench", "memory"]))
+        paired = [figures(run(["cargo", "bench", "--bench", "paired"])) for _ in range(runs)]
+        PAIRED_FILE.write_text(json.dumps(paired))
     RUNS.extend(json.loads(RUNS_FILE.read_text()))
     memory = {}
     for line in MEMORY_FILE.read_text().splitlines():
@@ -236,7 +290,12 @@ def main():
     start, end = "<!-- bench-table:start -->", "<!-- bench-table:end -->"
     before, rest = text.split(start, 1)
     _, after = rest.split(end, 1)
-    README.write_text(before + start + "\n" + table(memory) + "\n" + end + after)
+    text = before + start + "\n" + table(memory) + "\n" + end + after
+    start, end = "<!-- paired-table:start -->", "<!-- paired-table:end -->"
+    before, rest = text.split(start, 1)
+    _, after = rest.split(end, 1)
+    paired = json.loads(PAIRED_FILE.read_text())
+    README.write_text(before + start + "\n" + paired_table(paired) + "\n" + end + after)
     chart()
     print(f"wrote {README.name} and {CHART.relative_to(ROOT)}", file=sys.stderr)
 

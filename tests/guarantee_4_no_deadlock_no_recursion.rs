@@ -445,6 +445,55 @@ fn another_table_inside_a_closure_works() {
     });
 }
 
+/// One level of the nest of `closures_nested_deep_still_know_their_tables`.
+fn nest(tables: &[WeakMap<Dog, usize>], free: &WeakMap<Dog, usize>, dog: &Dog, at: usize) {
+    if at == tables.len() {
+        return;
+    }
+    tables[at].with(dog, |value| {
+        assert_eq!(*value, at);
+        for outer in &tables[..=at] {
+            let message = expect_panic(|| outer.remove(dog));
+            assert!(message.contains("same table"), "depth {at}: {message}");
+            assert!(outer.contains_key(dog));
+            assert!(
+                outer.with(dog, |_| ()).is_some(),
+                "a read of the same table works"
+            );
+        }
+        free.insert(dog, at);
+        assert_eq!(free.remove(dog), Some(at));
+        nest(tables, free, dog, at + 1);
+    });
+}
+
+/// Closures nested ten deep, each in a table of its own: at every depth a
+/// write of an outer table's entry panics (it would wait for the closure
+/// that holds it), a read of it works, and a table the nest does not hold
+/// works; and once the nest unwinds, every table is usable again.
+#[test]
+fn closures_nested_deep_still_know_their_tables() {
+    const DEPTH: usize = 10;
+    within_deadline("closures nested ten deep", || {
+        let tables: Vec<WeakMap<Dog, usize>> = (0..DEPTH).map(|_| WeakMap::new()).collect();
+        let free: WeakMap<Dog, usize> = WeakMap::new();
+        let dog = Dog::new("Rex");
+        for (i, table) in tables.iter().enumerate() {
+            table.insert(&dog, i);
+        }
+
+        nest(&tables, &free, &dog, 0);
+
+        for (i, table) in tables.iter().enumerate() {
+            assert_eq!(
+                table.remove(&dog),
+                Some(i),
+                "table {i} is usable after the nest"
+            );
+        }
+    });
+}
+
 type Op = fn(&WeakMap<Dog, u32>, &Dog);
 
 fn reentrant_ops() -> Vec<(&'static str, Op)> {

@@ -121,7 +121,10 @@ use crate::table::Core;
 #[repr(transparent)]
 pub struct WeakMap<K: ?Sized + WeakKey, V> {
     /// Entries are found by the `Anchor` of a key, whatever its type: `K`
-    /// is only the type of the keys the methods take.
+    /// is only the type of the keys the methods take. Nothing a map keeps
+    /// may depend on `K`, since `retyped` (and through it `Side::table` of a
+    /// generated side, and `side(.. in TABLE)`) views one map under several
+    /// key types.
     table: LazyTable,
     /// Keys are only borrowed; values are owned. `Send` and `Sync` are
     /// written out below, so that a rejected value type is reported against

@@ -1,0 +1,178 @@
+//! Lookups measured in alternation: one pass of every peer, in a rotating
+//! order, then the next round, so that the peers share whatever the machine
+//! does meanwhile (on a shared virtual machine, memory latency drifts from
+//! one second to the next, and a peer measured alone for seconds meets
+//! another minute than the next). Each round gives every peer one time and
+//! weakattach one ratio to each peer, taken within the round; the report is
+//! the median over the rounds of each, and of each ratio.
+//!
+//! Workloads: a hit of `get` over every key once, in a fixed random order,
+//! at 100,000 keys (mostly in the caches) and at 1,000,000 (mostly not),
+//! and `WeakSet::contains` beside `HashSet::contains` at 100,000.
+//!
+//! Run with `cargo bench --bench paired`; each line is
+//! `paired/<workload>/<peer> <median ns per lookup>` or
+//! `paired/<workload>/weakattach_over_<peer> <median ratio>`.
+
+use std::collections::{HashMap, HashSet};
+use std::hint::black_box;
+use std::rc::{Rc, Weak};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use dashmap::DashMap;
+use rustc_hash::FxBuildHasher;
+use weak_table::PtrWeakKeyHashMap;
+use weakattach::{Anchor, WeakMap, WeakSet};
+
+// The shared key type and order; this benchmark makes keys of its own sizes.
+#[allow(dead_code)]
+mod common;
+
+use common::{Key, shuffled};
+
+struct Dog {
+    id: u64,
+}
+
+/// Rounds per workload.
+const ROUNDS: usize = 41;
+
+/// `n` keys, with ids `0..n`.
+fn keys(n: usize) -> Vec<Key> {
+    (0..n as u64)
+        .map(|id| Key {
+            id,
+            anchor: Anchor::new(),
+        })
+        .collect()
+}
+
+fn address<T>(value: &T) -> usize {
+    std::ptr::from_ref(value) as usize
+}
+
+/// A peer: its name, and one pass over the keys that returns a checksum.
+type Pass<'a> = (&'static str, Box<dyn Fn() -> u64 + 'a>);
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Runs `ROUNDS` rounds of `passes` (the first is weakattach), each round in
+/// a rotated order, and prints the medians.
+fn report(workload: &str, lookups: usize, passes: &[Pass<'_>]) {
+    let mut times = vec![Vec::with_capacity(ROUNDS); passes.len()];
+    for round in 0..ROUNDS {
+        for offset in 0..passes.len() {
+            let which = (round + offset) % passes.len();
+            let start = Instant::now();
+            black_box((passes[which].1)());
+            #[allow(clippy::cast_precision_loss)]
+            times[which].push(start.elapsed().as_nanos() as f64 / lookups as f64);
+        }
+    }
+    for (i, (name, _)) in passes.iter().enumerate() {
+        println!(
+            "paired/{workload}/{name} {:.1}",
+            median(&mut times[i].clone())
+        );
+    }
+    for (i, (name, _)) in passes.iter().enumerate().skip(1) {
+        let mut ratios: Vec<f64> = times[0].iter().zip(&times[i]).map(|(a, b)| a / b).collect();
+        println!(
+            "paired/{workload}/weakattach_over_{name} {:.2}",
+            median(&mut ratios)
+        );
+    }
+}
+
+fn get_hit(workload: &str, n: usize) {
+    let order = shuffled(n);
+    let keys = keys(n);
+    let map: WeakMap<Key, u64> = WeakMap::new();
+    for key in &keys {
+        map.insert(key, key.id);
+    }
+    let ids: Vec<u64> = (0..n as u64).collect();
+    let hashmap: HashMap<u64, u64, FxBuildHasher> = ids.iter().map(|&id| (id, id)).collect();
+    let locked = Mutex::new(hashmap.clone());
+    let dashmap: DashMap<usize, u64> = keys.iter().map(|key| (address(key), key.id)).collect();
+    let dogs: Vec<Rc<Dog>> = (0..n as u64).map(|id| Rc::new(Dog { id })).collect();
+    let mut weak_table: PtrWeakKeyHashMap<Weak<Dog>, u64> = PtrWeakKeyHashMap::new();
+    for dog in &dogs {
+        weak_table.insert(dog.clone(), dog.id);
+    }
+    let passes: Vec<Pass<'_>> = vec![
+        (
+            "weakattach",
+            Box::new(|| order.iter().map(|&i| map.get(&keys[i]).unwrap()).sum()),
+        ),
+        (
+            "hashmap",
+            Box::new(|| order.iter().map(|&i| hashmap[&ids[i]]).sum()),
+        ),
+        (
+            "mutex_hashmap",
+            Box::new(|| order.iter().map(|&i| locked.lock().unwrap()[&ids[i]]).sum()),
+        ),
+        (
+            "dashmap",
+            Box::new(|| {
+                order
+                    .iter()
+                    .map(|&i| *dashmap.get(&address(&keys[i])).unwrap())
+                    .sum()
+            }),
+        ),
+        (
+            "weak_table",
+            Box::new(|| {
+                order
+                    .iter()
+                    .map(|&i| weak_table.get(&dogs[i]).unwrap())
+                    .sum()
+            }),
+        ),
+    ];
+    report(workload, n, &passes);
+}
+
+fn set_contains(workload: &str, n: usize) {
+    let order = shuffled(n);
+    let keys = keys(n);
+    let set: WeakSet<Key> = WeakSet::new();
+    for key in &keys {
+        set.insert(key);
+    }
+    let ids: Vec<u64> = keys.iter().map(|key| key.id).collect();
+    let hashset: HashSet<u64, FxBuildHasher> = ids.iter().copied().collect();
+    let passes: Vec<Pass<'_>> = vec![
+        (
+            "weakattach",
+            Box::new(|| {
+                order
+                    .iter()
+                    .map(|&i| u64::from(set.contains(&keys[i])))
+                    .sum()
+            }),
+        ),
+        (
+            "hashset",
+            Box::new(|| {
+                order
+                    .iter()
+                    .map(|&i| u64::from(hashset.contains(&ids[i])))
+                    .sum()
+            }),
+        ),
+    ];
+    report(workload, n, &passes);
+}
+
+fn main() {
+    get_hit("get_hit_100k", 100_000);
+    get_hit("get_hit_1m", 1_000_000);
+    set_contains("set_contains_100k", 100_000);
+}
