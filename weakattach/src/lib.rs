@@ -197,7 +197,8 @@ pub use weakattach_derive::WeakKey;
 ///
 /// generates `VIS trait NAME: WeakKey` with
 /// `fn FIELD(&self) -> Side<'_, Self, TYPE>` for each field, and its impl for
-/// `KEY_TYPE`. Each field is kept in a `static` table of its own, keyed by
+/// `KEY_TYPE` (where the accessors return `Side<'_, KEY_TYPE, TYPE>`; a
+/// `Self` in a field's `TYPE` is `KEY_TYPE` too). Each field is kept in a `static` table of its own, keyed by
 /// the instance's identity, so its values are dropped with the instance, as
 /// a side declared by the derive is; bring the trait into scope to call its
 /// accessors. Doc comments and attributes on the trait and on each field go
@@ -218,7 +219,8 @@ pub use weakattach_derive::WeakKey;
 /// reach, to `clear()` it, say.
 /// Misuse is a compile error on the tokens to change: a key type without
 /// identity, a field type that is not `Send + Sync + 'static`, a duplicate
-/// field, or a malformed declaration.
+/// field, a field named `anchor` (it would hide `WeakKey::anchor`), or a
+/// malformed declaration.
 ///
 /// JavaScript has no equivalent: its private class fields are weak maps
 /// keyed by instances, but only the class itself can declare them.
