@@ -123,7 +123,7 @@ impl Node {
                     record: Record::vacant(OVERFLOW),
                     spares,
                 }));
-                index.all.push(spare);
+                push(&mut index.all, spare);
                 spare.cast_const().cast()
             })
         };
@@ -219,7 +219,7 @@ pub(crate) fn vacate(node: &Node, guard: &mut WriteGuard<'_>, table: &Core) {
             .by_table
             .remove(address(table))
             .expect("a spare record that belongs to a table is indexed by it");
-        index.vacant.push(record);
+        push(&mut index.vacant, record);
     }
     guard.set_table(ptr::null());
 }
@@ -231,7 +231,10 @@ pub(crate) fn vacate(node: &Node, guard: &mut WriteGuard<'_>, table: &Core) {
 #[derive(Default)]
 struct ByTable {
     few: Vec<(usize, *const Record)>,
-    many: Option<HashMap<usize, *const Record, BuildHasherDefault<AddressHasher>>>,
+    /// Boxed, so that the index of a key in few tables (most keys) is small:
+    /// a word here instead of the map's four.
+    #[allow(clippy::box_collection)]
+    many: Option<Box<HashMap<usize, *const Record, BuildHasherDefault<AddressHasher>>>>,
 }
 
 /// Tables from which a key's spares are found by hash.
@@ -251,11 +254,12 @@ impl ByTable {
             Some(many) => {
                 many.insert(table, record);
             }
-            None if self.few.len() < MANY => self.few.push((table, record)),
+            None if self.few.len() < MANY => push(&mut self.few, (table, record)),
             None => {
                 let mut many: HashMap<_, _, _> = self.few.drain(..).collect();
                 many.insert(table, record);
-                self.many = Some(many);
+                self.few = Vec::new();
+                self.many = Some(Box::new(many));
             }
         }
     }
@@ -274,6 +278,16 @@ impl ByTable {
         }
         record
     }
+}
+
+/// `vec.push(item)`, growing from one element and then doubling: a key's
+/// spares are few (most keys join a second table or two), and `Vec`'s first
+/// growth would make room for four.
+fn push<T>(vec: &mut Vec<T>, item: T) {
+    if vec.len() == vec.capacity() {
+        vec.reserve_exact(vec.len().max(1));
+    }
+    vec.push(item);
 }
 
 fn address(table: &Core) -> usize {
