@@ -19,6 +19,15 @@ weakattach::sides! {
     }
 }
 
+// A `cfg` on the trait reaches its impl too: an impl left behind would name
+// a trait that is not there, and this file would not compile.
+weakattach::sides! {
+    #[cfg(any())]
+    trait Never for Widget {
+        never: u8,
+    }
+}
+
 fn main() {
     let ok = Widget::new("OK".to_owned());
     ok.clicks().set(1);
