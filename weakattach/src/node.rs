@@ -11,6 +11,12 @@
 //! key holds at most as many records as it had tables at one time, however
 //! many short-lived tables it passes through.
 //!
+//! Finding a key's spare record of a table takes no lock when the spare
+//! claimed last is that table's (the record says so), or when no spare
+//! belongs to any table (a count beside the index says so); otherwise it
+//! asks the index, under the index's lock. A key that passes through
+//! short-lived tables one at a time so never takes that lock to be looked up.
+//!
 //! Attaching a key to a table (turning a vacant record into the table's)
 //! happens under the key's claim lock, so one key never gets two records for
 //! one table. Everything else on a record happens under its own lock.
@@ -21,7 +27,11 @@ use std::collections::HashMap;
 
 use crate::lock::SpinLock;
 use crate::record::{OVERFLOW, Record, WriteGuard};
-use crate::sync::{AtomicPtr, Ordering::Acquire, set_once, unshared};
+use crate::sync::{
+    AtomicPtr, AtomicUsize,
+    Ordering::{Acquire, Release},
+    set_once, unshared,
+};
 use crate::table::Core;
 
 #[repr(C)]
@@ -43,6 +53,17 @@ impl core::panic::UnwindSafe for Node {}
 struct Spares {
     /// The node they belong to, whose first record holds the pins.
     node: *const Node,
+    /// The spare record claimed last (null before the first): looked at
+    /// before the index, without its lock. A record says which table it
+    /// belongs to, so the hint needs no upkeep: a stale one names another
+    /// table (or none) and the lookup goes on to the index. Lookups of the
+    /// key's newest table, the one a short-lived table per traversal keeps
+    /// asking, so take no lock.
+    latest: AtomicPtr<Record>,
+    /// How many spare records belong to a table (the length of the index's
+    /// `by_table`), stored under the index's lock: a lookup that finds none
+    /// takes no lock either.
+    indexed: AtomicUsize,
     inner: SpinLock<Index>,
 }
 
@@ -96,6 +117,15 @@ impl Node {
     fn find_spare(&self, table: &Core) -> Option<&Record> {
         // SAFETY: set once, freed with the node, which `&self` keeps alive.
         let spares = unsafe { self.spares.load(Acquire).as_ref()? };
+        // SAFETY: null, or a spare record, which lives as long as the node.
+        if let Some(latest) = unsafe { spares.latest.load(Acquire).as_ref() }
+            && (latest.belongs_to(table) || cfg!(weakattach_mutant = "latest_unchecked"))
+        {
+            return Some(latest);
+        }
+        if spares.indexed.load(Acquire) == 0 {
+            return None;
+        }
         let record = spares.inner.lock().by_table.get(address(table))?;
         // SAFETY: spare records live as long as the node.
         Some(unsafe { &*record })
@@ -115,29 +145,38 @@ impl Node {
             return Claim::Vacant(take_vacant(&self.first, table), first);
         }
         let spares = self.spares();
+        let mut index = spares.inner.lock();
         // A pointer with the provenance of the whole spare (see `node_of`).
-        let record: *const Record = {
-            let mut index = spares.inner.lock();
-            index.vacant.pop().unwrap_or_else(|| {
-                let spare = Box::into_raw(Box::new(Spare {
-                    record: Record::vacant(OVERFLOW),
-                    spares,
-                }));
-                push(&mut index.all, spare);
-                spare.cast_const().cast()
-            })
-        };
+        let record: *const Record = index.vacant.pop().unwrap_or_else(|| {
+            let spare = Box::into_raw(Box::new(Spare {
+                record: Record::vacant(OVERFLOW),
+                spares,
+            }));
+            push(&mut index.all, spare);
+            spare.cast_const().cast()
+        });
+        // Taken under the index's lock, which a record's lock is otherwise
+        // taken before (`vacate`): this record is vacant, and the holders a
+        // vacant record can have (the `clear` that vacated it, a writer or a
+        // `clear` that found it stale) let go without taking an index.
         // SAFETY: spare records live as long as the node.
         let guard = take_vacant(unsafe { &*record }, table);
         // Found by table only now that it belongs to the table: a lookup that
         // finds it waits for the value.
-        spares.inner.lock().by_table.insert(address(table), record);
+        index.by_table.insert(address(table), record);
+        if !cfg!(weakattach_mutant = "indexed_unpublished") {
+            spares.indexed.store(index.by_table.len(), Release);
+        }
+        spares.latest.store(record.cast_mut(), Release);
+        drop(index);
         Claim::Vacant(guard, record)
     }
 
     fn spares(&self) -> &Spares {
         let spares = set_once(&self.spares, || Spares {
             node: self,
+            latest: AtomicPtr::new(ptr::null_mut()),
+            indexed: AtomicUsize::new(0),
             inner: SpinLock::new(Index {
                 by_table: ByTable::default(),
                 vacant: Vec::new(),
@@ -180,9 +219,7 @@ impl Node {
 
 /// Makes a vacant record `table`'s, under the key's claim lock.
 fn take_vacant<'a>(record: &'a Record, table: &Core) -> WriteGuard<'a> {
-    // A vacant record is held only briefly, by the `clear` that vacated it;
-    // no lookup reads a vacant record's value, so none is waited for.
-    let mut guard = record.write().activate();
+    let mut guard = record.take_vacant();
     guard.set_table(table);
     guard
 }
@@ -219,6 +256,7 @@ pub(crate) fn vacate(node: &Node, guard: &mut WriteGuard<'_>, table: &Core) {
             .by_table
             .remove(address(table))
             .expect("a spare record that belongs to a table is indexed by it");
+        spares.indexed.store(index.by_table.len(), Release);
         push(&mut index.vacant, record);
     }
     guard.set_table(ptr::null());
@@ -241,6 +279,10 @@ struct ByTable {
 const MANY: usize = 8;
 
 impl ByTable {
+    fn len(&self) -> usize {
+        self.many.as_ref().map_or(self.few.len(), |many| many.len())
+    }
+
     fn get(&self, table: usize) -> Option<*const Record> {
         match &self.many {
             Some(many) => many.get(&table).copied(),

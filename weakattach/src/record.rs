@@ -64,9 +64,11 @@ pub(crate) struct Record {
     /// sees it fixed; without the lock it is a hint, checked again under it.
     table: AtomicPtr<Core>,
     state: AtomicU32,
-    /// The record's position in its table's registry, or `CLAIMED`. Read and
-    /// written only under that registry's lock (see `registry.rs`).
-    slot: UnsafeCell<u32>,
+    /// The record's position in its table's registry, or `CLAIMED`. Written
+    /// only under that registry's lock (see `registry.rs`), and read under it,
+    /// but for [`Record::is_claimed`]: atomic for that one read, a plain load
+    /// and store on the targets we know.
+    slot: AtomicU32,
     /// The value (see `value.rs`) while `table` is set: read under the read
     /// lock, written under the write lock.
     value: UnsafeCell<Word>,
@@ -79,7 +81,7 @@ impl Record {
         Record {
             table: AtomicPtr::new(ptr::from_ref(table).cast_mut()),
             state: AtomicU32::new(WRITER | ACTIVE),
-            slot: UnsafeCell::new(CLAIMED),
+            slot: AtomicU32::new(CLAIMED),
             value: UnsafeCell::new(value),
         }
     }
@@ -89,7 +91,7 @@ impl Record {
         Record {
             table: AtomicPtr::new(ptr::null_mut()),
             state: AtomicU32::new(flags),
-            slot: UnsafeCell::new(CLAIMED),
+            slot: AtomicU32::new(CLAIMED),
             value: UnsafeCell::new(Word::uninit()),
         }
     }
@@ -113,15 +115,25 @@ impl Record {
     /// The caller holds the lock of the registry the record is in or is
     /// being taken out of.
     pub(crate) unsafe fn slot(&self) -> u32 {
-        // SAFETY: the registry's lock orders every access (see the field).
-        unsafe { *self.slot.get().deref() }
+        // The registry's lock orders every store (see the field).
+        self.slot.load(Relaxed)
     }
 
     /// # Safety
     /// As for [`Record::slot`].
     pub(crate) unsafe fn set_slot(&self, slot: u32) {
-        // SAFETY: as in `slot`.
-        unsafe { *self.slot.get_mut().deref() = slot };
+        self.slot.store(slot, Relaxed);
+    }
+
+    /// Whether a `clear` took the record out of its registry and nothing
+    /// registered it again since, for a caller that holds the record's
+    /// lock, without the registry's: a record gets a position back only from
+    /// `Registry::add`, whose caller holds the record's lock too (so its store
+    /// came before our lock and is seen), and a `CLAIMED` seen here stays so
+    /// until we let go. A position seen here may turn `CLAIMED` meanwhile, by
+    /// another `clear`, which then deals with the record.
+    pub(crate) fn is_claimed(&self) -> bool {
+        self.slot.load(Relaxed) == CLAIMED
     }
 
     /// The state word, for a lookup that has counted itself in.
@@ -170,6 +182,32 @@ impl Record {
                 return pending;
             }
             backoff(&mut round);
+        }
+    }
+
+    /// Sets `WRITER` and `ACTIVE` at once, for a vacant record under its
+    /// key's claim lock: no lookup reads a vacant record's value, so none is
+    /// waited for, and the writers it can have (the `clear` that vacated it,
+    /// a writer or a `clear` that found it stale) let go in a few
+    /// instructions.
+    pub(crate) fn take_vacant(&self) -> WriteGuard<'_> {
+        let mut round = 0;
+        let mut state = self.state.load(Relaxed);
+        loop {
+            if state & WRITER == 0 || cfg!(weakattach_mutant = "take_vacant_ignores_writer") {
+                match self.state.compare_exchange_weak(
+                    state,
+                    state | WRITER | ACTIVE,
+                    SeqCst,
+                    Relaxed,
+                ) {
+                    Ok(_) => return WriteGuard::new(self),
+                    Err(now) => state = now,
+                }
+            } else {
+                backoff(&mut round);
+                state = self.state.load(Relaxed);
+            }
         }
     }
 

@@ -8,8 +8,10 @@
 //! not reallocate on every call.
 //!
 //! Every access to a registry, and to the `slot` of a record in it, happens
-//! under the table's lock; a record stays alive while it is in a registry
-//! (its key's release takes it out first, under that lock).
+//! under the table's lock (but for one read by a `clear` that holds the
+//! record, `Record::is_claimed`); a record stays alive while it is in a
+//! registry (its key's release takes it out first, under that lock). A
+//! `clear` takes records out a batch at a time, under one lock each.
 
 use crate::record::{CLAIMED, Record};
 

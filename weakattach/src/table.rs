@@ -30,7 +30,7 @@ use crate::anchor::Anchor;
 use crate::lock::SpinLock;
 use crate::node::{self, Claim, Node};
 use crate::readers::Readers;
-use crate::record::{ACTIVE, CLAIMED, ReadGuard, Record, WRITER, WriteGuard};
+use crate::record::{ACTIVE, ReadGuard, Record, WRITER, WriteGuard};
 use crate::reentrancy::{self, Frame};
 use crate::registry::Registry;
 use crate::sync::{
@@ -136,6 +136,7 @@ impl Core {
     }
 
     /// A lookup of `node`'s key in this table.
+    #[inline]
     #[track_caller]
     fn read<'a>(&'a self, node: &'a Node) -> Option<ReadGuard<'a>> {
         let readers = self.readers();
@@ -352,42 +353,79 @@ impl Core {
     /// second panic aborts, as in `Vec`).
     #[track_caller]
     pub(crate) fn clear(&self) {
-        struct Rest<'a>(&'a Core);
+        struct Rest<'a>(Taking<'a>);
         impl Drop for Rest<'_> {
             fn drop(&mut self) {
-                while let Some(word) = self.0.take_one() {
+                while let Some(word) = self.0.next() {
                     // SAFETY: the word holds a value of this table's type.
-                    unsafe { (self.0.drop_word)(word) };
+                    unsafe { (self.0.table.drop_word)(word) };
                 }
             }
         }
         reentrancy::check_table(self);
-        let rest = Rest(self);
-        while let Some(word) = self.take_one() {
+        let mut rest = Rest(Taking {
+            table: self,
+            batch: [(ptr::null(), ptr::null()); BATCH],
+            next: 0,
+            len: 0,
+        });
+        while let Some(word) = rest.0.next() {
             // SAFETY: as above.
             unsafe { (self.drop_word)(word) };
         }
         drop(rest);
     }
 
+    /// The value of a record this `clear` took out of the registry, unless a
+    /// `remove` or the key's release took it first (the record is vacant, or
+    /// belongs to the table again as a new, registered entry).
+    fn take_claimed(&self, node: &Node, record: &Record) -> Option<Word> {
+        // `check_table` made sure that no user code of this table runs on
+        // this thread, so this waits only for other threads.
+        let pending = record.write();
+        let ours = cfg!(weakattach_mutant = "clear_skips_recheck")
+            || (record.belongs_to(self) && record.is_claimed());
+        if !ours {
+            return None;
+        }
+        self.quiesce();
+        let mut guard = pending.activate();
+        // SAFETY: the record belongs to this table, so it holds a value.
+        let word = unsafe { guard.take() };
+        node::vacate(node, &mut guard, self);
+        Some(word)
+    }
+}
+
+/// Records a `clear` takes out of the registry under one lock.
+const BATCH: usize = 16;
+
+/// A `clear` under way: the records it took out of the registry and has
+/// not dealt with yet, each with its node, pinned.
+struct Taking<'a> {
+    table: &'a Core,
+    batch: [(*const Record, *const Node); BATCH],
+    next: usize,
+    len: usize,
+}
+
+impl Taking<'_> {
     /// Takes one value out of the table, vacating its record; `None` once the
     /// registry is empty.
-    fn take_one(&self) -> Option<Word> {
+    fn next(&mut self) -> Option<Word> {
         loop {
-            let (record, node) = {
-                let mut registry = self.registry.lock();
-                let record = registry.pop()?;
-                // SAFETY: a record in a registry is alive, with the provenance
-                // `Registry::add` asks for; taken out, its node stays alive
-                // while pinned, which we do before its key's release can see
-                // that the record was taken (under the same lock).
-                let node = unsafe { node::node_of(record) };
-                // SAFETY: as above.
-                unsafe { (*node).first.pin() };
-                (record, node)
-            };
+            if self.next == self.len {
+                self.refill();
+                if self.len == 0 {
+                    return None;
+                }
+            }
+            let (record, node) = self.batch[self.next];
+            self.next += 1;
             // SAFETY: pinned, so alive until we unpin.
-            let word = self.take_claimed(unsafe { &*node }, unsafe { &*record });
+            let word = self
+                .table
+                .take_claimed(unsafe { &*node }, unsafe { &*record });
             // SAFETY: as above.
             if unsafe { (*node).first.unpin() } {
                 // SAFETY: the key is gone and this was the last pin; `node`
@@ -400,27 +438,23 @@ impl Core {
         }
     }
 
-    /// The value of a record this `clear` took out of the registry, unless a
-    /// `remove` or the key's release took it first (the record is vacant, or
-    /// belongs to the table again as a new, registered entry).
-    fn take_claimed(&self, node: &Node, record: &Record) -> Option<Word> {
-        // `check_table` made sure that no user code of this table runs on
-        // this thread, so this waits only for other threads.
-        let pending = record.write();
-        let ours = cfg!(weakattach_mutant = "clear_skips_recheck")
-            || (record.belongs_to(self) && {
-                let _registry = self.registry.lock();
-                // SAFETY: the record belongs to this table; under its lock.
-                unsafe { record.slot() == CLAIMED }
-            });
-        if !ours {
-            return None;
+    /// Takes up to `BATCH` records out of the registry, pinning their nodes.
+    fn refill(&mut self) {
+        let mut registry = self.table.registry.lock();
+        self.next = 0;
+        self.len = 0;
+        while self.len < BATCH
+            && let Some(record) = registry.pop()
+        {
+            // SAFETY: a record in a registry is alive, with the provenance
+            // `Registry::add` asks for; taken out, its node stays alive while
+            // pinned, which we do before its key's release can see that the
+            // record was taken (under the same lock).
+            let node = unsafe { node::node_of(record) };
+            // SAFETY: as above.
+            unsafe { (*node).first.pin() };
+            self.batch[self.len] = (record, node);
+            self.len += 1;
         }
-        self.quiesce();
-        let mut guard = pending.activate();
-        // SAFETY: the record belongs to this table, so it holds a value.
-        let word = unsafe { guard.take() };
-        node::vacate(node, &mut guard, self);
-        Some(word)
     }
 }

@@ -302,8 +302,12 @@ fn a_key_dropped_while_its_table_is_cleared() {
 
 /// A key in two tables: one is cleared on another thread (vacating the
 /// key's spare record) while the key joins a third table (which may take
-/// that record), then the key dies: every value is dropped once and the
-/// records never mix up their tables.
+/// that record, under the lock of the key's index of spares), then the key
+/// dies: every value is dropped once and the records never mix up their
+/// tables. Mutant `latest_unchecked` trusts the key's latest spare record
+/// without asking it which table it belongs to; mutant
+/// `take_vacant_ignores_writer` takes a vacated record from under the
+/// `clear` that still holds it.
 #[test]
 fn a_spare_record_is_vacated_and_taken_again() {
     model(|| {
@@ -349,5 +353,39 @@ fn a_value_stored_and_read_back_while_it_is_removed() {
         assert_eq!(storer.join().unwrap(), 7);
         drop(Arc::try_unwrap(key).ok().unwrap());
         assert_eq!(drops.load(SeqCst), 2);
+    });
+}
+
+/// A key in one table joins two more at once, on two threads: each finds
+/// its own record afterwards, on either thread, whichever was claimed last
+/// (lookups of a key's spare records take no lock when its latest one
+/// answers, or when none belongs to a table). Mutant `indexed_unpublished`
+/// leaves the count of spare records that belong to a table unchanged, so
+/// a lookup of the earlier one finds nothing.
+#[test]
+fn a_key_joins_two_more_tables_at_once() {
+    model(|| {
+        let drops = counter();
+        let key = Arc::new(Anchor::new());
+        let first = WeakMap::new();
+        first.insert(&*key, Counted(drops.clone()));
+        let second = Arc::new(WeakMap::new());
+        let third = Arc::new(WeakMap::new());
+        let joiner = {
+            let (key, second, third, drops) =
+                (key.clone(), second.clone(), third.clone(), drops.clone());
+            thread::spawn(move || {
+                second.insert(&*key, Counted(drops));
+                assert!(second.contains_key(&*key));
+                third.contains_key(&*key)
+            })
+        };
+        third.insert(&*key, Counted(drops.clone()));
+        assert!(third.contains_key(&*key));
+        let _ = joiner.join().unwrap();
+        assert!(first.contains_key(&*key) && second.contains_key(&*key));
+        assert!(third.contains_key(&*key));
+        drop(Arc::try_unwrap(key).ok().unwrap());
+        assert_eq!(drops.load(SeqCst), 3);
     });
 }
