@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use crate::lock::SpinLock;
 use crate::record::{OVERFLOW, Record, WriteGuard};
 use crate::sync::{
-    AtomicPtr, AtomicUsize,
+    AtomicPtr, AtomicUsize, Lifetime,
     Ordering::{Acquire, Release},
     set_once, unshared,
 };
@@ -41,6 +41,9 @@ pub(crate) struct Node {
     /// Null until the key is in two tables at once; then the spare records.
     /// Set once, freed with the node.
     spares: AtomicPtr<Spares>,
+    /// For loom: a `clear`'s use of the node while it has it pinned, and the
+    /// node's free.
+    pub(crate) life: Lifetime,
 }
 
 // A panic never leaves a node half-changed: locks are released by guards
@@ -101,6 +104,17 @@ impl Node {
         Node {
             first: Record::written(table, value),
             spares: AtomicPtr::new(ptr::null_mut()),
+            life: Lifetime::new(),
+        }
+    }
+
+    /// A node whose first record belongs to `table` with `value`, unlocked:
+    /// for a caller that registers it before sharing it.
+    pub(crate) fn filled(table: &Core, value: crate::value::Word) -> Self {
+        Node {
+            first: Record::filled(table, value),
+            spares: AtomicPtr::new(ptr::null_mut()),
+            life: Lifetime::new(),
         }
     }
 
@@ -187,6 +201,11 @@ impl Node {
         unsafe { &*spares }
     }
 
+    /// Whether the key has ever been in two tables at once.
+    pub(crate) fn has_spares(&self) -> bool {
+        !self.spares.load(Acquire).is_null()
+    }
+
     /// The spare record at `index` of the key's release, if there is one.
     pub(crate) fn spare(&self, index: usize) -> Option<&Record> {
         // SAFETY: as in `find_spare`.
@@ -204,6 +223,7 @@ impl Node {
     pub(crate) unsafe fn free(node: *mut Node) {
         // SAFETY: the caller's promise.
         let mut node = unsafe { Box::from_raw(node) };
+        node.life.ends();
         let spares = unshared(&mut node.spares);
         if !spares.is_null() {
             // SAFETY: made by `Box::into_raw` in `spares`; nobody else is

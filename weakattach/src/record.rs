@@ -86,6 +86,24 @@ impl Record {
         }
     }
 
+    /// A record of `table` holding `value`, unlocked, for a key's first
+    /// record that is registered before it is shared (see
+    /// `Core::attach_first_unlocked`).
+    pub(crate) fn filled(table: &Core, value: Word) -> Self {
+        Record {
+            table: AtomicPtr::new(ptr::from_ref(table).cast_mut()),
+            state: AtomicU32::new(0),
+            slot: AtomicU32::new(CLAIMED),
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    /// Takes the value out of a record that nobody else can reach.
+    pub(crate) fn take_unshared(&mut self) -> Word {
+        // SAFETY: `&mut self`: no other access to the value.
+        unsafe { core::mem::replace(self.value.get_mut().deref(), Word::uninit()) }
+    }
+
     /// A vacant record with the fixed `flags` (`OVERFLOW` or nothing).
     pub(crate) fn vacant(flags: u32) -> Self {
         Record {
@@ -156,7 +174,7 @@ impl Record {
             {
                 Ok(_) => {
                     store_load_order();
-                    return Some(Pending(self));
+                    return Some(Pending(self, state));
                 }
                 Err(now) => state = now,
             }
@@ -312,10 +330,27 @@ impl Drop for ReadGuard<'_> {
     }
 }
 
-/// A record with `WRITER` set, not yet `ACTIVE`: dropping it lets go.
-pub(crate) struct Pending<'a>(&'a Record);
+/// A record with `WRITER` set, not yet `ACTIVE`, and its state word from
+/// just before: dropping it lets go.
+pub(crate) struct Pending<'a>(&'a Record, u32);
 
 impl<'a> Pending<'a> {
+    /// Whether a `clear` had the node pinned when `WRITER` was set, for a
+    /// key's first record, which holds the pins.
+    pub(crate) fn was_pinned(&self) -> bool {
+        self.1 & PINS != 0 && !cfg!(weakattach_mutant = "release_ignores_pins")
+    }
+
+    /// Has the record alone without setting `ACTIVE`, for a record of a key
+    /// that is gone, which no lookup can reach: `ACTIVE` only tells the
+    /// lookups of a thread that already reads the table to wait, and other
+    /// writers wait for `WRITER` alone.
+    pub(crate) fn unreachable(self) -> WriteGuard<'a> {
+        let record = self.0;
+        core::mem::forget(self);
+        WriteGuard::new(record)
+    }
+
     /// Has the record alone: for the caller that has waited for the lookups
     /// that may not have seen `WRITER`, or knows there are none.
     pub(crate) fn activate(self) -> WriteGuard<'a> {

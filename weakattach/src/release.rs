@@ -115,6 +115,9 @@ unsafe fn release_now(node: *mut Node) {
         /// The next record to look at: 0 for the first, `n + 1` for the
         /// spare record `n`.
         next: usize,
+        /// Whether no `clear` can reach the node any more: it has no spare
+        /// records and its first is `Detached::alone`.
+        alone: bool,
     }
     impl Rest {
         fn next_value(&mut self) -> Option<(DropWord, Word)> {
@@ -125,9 +128,14 @@ unsafe fn release_now(node: *mut Node) {
                     0 => &node.first,
                     n => node.spare(n - 1)?,
                 };
+                let detached = detach(record);
+                if self.next == 0 {
+                    // No key, no new spare records.
+                    self.alone = detached.alone && !node.has_spares();
+                }
                 self.next += 1;
-                if let Some(value) = detach(record) {
-                    return Some(value);
+                if detached.value.is_some() {
+                    return detached.value;
                 }
             }
         }
@@ -141,39 +149,66 @@ unsafe fn release_now(node: *mut Node) {
             // SAFETY: the node stays alive until freed here or by the last
             // `clear` that pinned it.
             let node = unsafe { &*self.node };
-            if node.first.orphan() {
+            // A node no `clear` can reach is ours alone: no need to tell the
+            // `clear`s that we are done.
+            if self.alone || node.first.orphan() {
                 // SAFETY: every record is out of every registry, and no `clear`
                 // has the node pinned.
                 unsafe { Node::free(self.node) };
             }
         }
     }
-    let mut rest = Rest { node, next: 0 };
+    let mut rest = Rest {
+        node,
+        next: 0,
+        alone: false,
+    };
     while let Some((drop_word, word)) = rest.next_value() {
         // SAFETY: as above.
         unsafe { drop_word(word) };
     }
 }
 
+/// What [`detach`] found in a record of a dying key.
+struct Detached {
+    /// The value and the function that drops it, if the record held one.
+    value: Option<(DropWord, Word)>,
+    /// The record is in no registry and, for a first record, no `clear` had
+    /// the node pinned when we took the record: no `clear` can pin it any
+    /// more, since one pins only a node whose record it takes out of a
+    /// registry.
+    alone: bool,
+}
+
 /// Takes the value of a dying key's record out of its table, with the
-/// function that drops it; `None` if the record holds nothing. Only a
-/// table's `clear` (or drop) can be in the record: if it holds the record,
-/// the value is the `clear`'s to drop (it pinned the node, so the node
-/// outlives its work); if it only took the record out of its registry, the
-/// value is still ours, and the `clear` will find the record vacant.
-fn detach(record: &Record) -> Option<(DropWord, Word)> {
-    let pending = record.try_write()?;
+/// function that drops it. Only a table's `clear` (or drop) can be in the
+/// record: if it holds the record, the value is the `clear`'s to drop (it
+/// pinned the node, so the node outlives its work); if it only took the
+/// record out of its registry, the value is still ours, and the `clear` will
+/// find the record vacant.
+fn detach(record: &Record) -> Detached {
+    let Some(pending) = record.try_write() else {
+        return Detached {
+            value: None,
+            alone: false,
+        };
+    };
+    let pinned = pending.was_pinned();
     let table = record.table();
     if table.is_null() {
+        // A vacant record is in no registry.
         pending.keep_locked();
-        return None;
+        return Detached {
+            value: None,
+            alone: !pinned,
+        };
     }
     // SAFETY: the record belongs to the table and we hold `WRITER`, so the
     // table is alive: a table is freed only after its `clear` has vacated
     // every record it had, which needs `WRITER`.
     let (drop_word, registered) = unsafe { Core::unregister(table, record) };
     // Nobody looks a dying key up, so there are no lookups to wait for.
-    let mut guard = pending.activate();
+    let mut guard = pending.unreachable();
     // SAFETY: the record belongs to a table, so it holds a value.
     let word = unsafe { guard.take() };
     guard.set_table(ptr::null());
@@ -183,5 +218,8 @@ fn detach(record: &Record) -> Option<(DropWord, Word)> {
     }
     // Otherwise the `clear` that took it out of its registry will look at
     // it: let go.
-    Some((drop_word, word))
+    Detached {
+        value: Some((drop_word, word)),
+        alone: registered && !pinned,
+    }
 }

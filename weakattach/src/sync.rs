@@ -66,6 +66,37 @@ impl<T> MutPtr<T> {
     }
 }
 
+/// The life of a heap block, as loom sees it: [`Lifetime::used`] is a use
+/// of the block by a thread that may not be the one to free it, and
+/// [`Lifetime::ends`] is its free, so that a free that nothing orders after
+/// such a use fails a model. Nothing outside loom (a zero-sized field).
+pub(crate) struct Lifetime {
+    #[cfg(all(loom, feature = "loom"))]
+    cell: UnsafeCell<()>,
+}
+
+#[allow(clippy::unused_self)] // used under loom only
+impl Lifetime {
+    pub(crate) fn new() -> Self {
+        Lifetime {
+            #[cfg(all(loom, feature = "loom"))]
+            cell: UnsafeCell::new(()),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn used(&self) {
+        #[cfg(all(loom, feature = "loom"))]
+        drop(self.cell.get());
+    }
+
+    #[inline]
+    pub(crate) fn ends(&self) {
+        #[cfg(all(loom, feature = "loom"))]
+        drop(self.cell.get_mut());
+    }
+}
+
 /// `const fn` normally; a plain `fn` under loom, whose atomics cannot be made
 /// in a constant (so a loom build has no `static` tables).
 macro_rules! const_fn {

@@ -262,6 +262,51 @@ impl Core {
         }
     }
 
+    /// For a key with no node yet: makes one, with `value` for this table in
+    /// its first record. The record is registered before the node is
+    /// published, under the registry's lock, which is held until then: a
+    /// `clear`, or a `remove` on another thread (which takes the record out
+    /// of the registry under that lock), finds it complete, so it needs no
+    /// lock of its own meanwhile. If another thread gave the key a node
+    /// first, returns that node and the value.
+    fn attach_first_unlocked<'a, V>(
+        &self,
+        anchor: &'a Anchor,
+        value: Owned<V>,
+    ) -> Result<(), (&'a Node, Owned<V>)> {
+        if let Some(node) = anchor.node() {
+            return Err((node, value));
+        }
+        let fresh = Box::into_raw(Box::new(Node::filled(self, value.into_word())));
+        let mut registry = self.registry.lock();
+        // The first field of a `repr(C)` node: the node's own pointer, which a
+        // `clear` may free.
+        let record = fresh.cast_const().cast::<Record>();
+        if !cfg!(weakattach_mutant = "attach_registers_late") {
+            registry.add(record);
+        }
+        let published = anchor.publish(fresh);
+        if cfg!(weakattach_mutant = "attach_registers_late") && published.is_ok() {
+            drop(registry);
+            registry = self.registry.lock();
+            registry.add(record);
+        }
+        match published {
+            Ok(_) => Ok(()),
+            Err(node) => {
+                // SAFETY: added above, under the lock still held, so still
+                // there.
+                unsafe { registry.remove(&*record) };
+                drop(registry);
+                // SAFETY: `fresh` lost the race and was never shared.
+                let mut fresh = unsafe { Box::from_raw(fresh) };
+                // SAFETY: the record holds our `V`, and is ours alone.
+                let value = unsafe { Owned::from_word(fresh.first.take_unshared()) };
+                Err((node, value))
+            }
+        }
+    }
+
     /// Stores `value` in a record that `claim` gave this table, and registers
     /// the record; the guard still holds it.
     fn fill(&self, guard: &mut WriteGuard<'_>, record: *const Record, value: Word) {
@@ -273,8 +318,8 @@ impl Core {
     /// This is a table of `V`s.
     #[track_caller]
     pub(crate) unsafe fn insert<V>(&self, anchor: &Anchor, value: V) -> Option<V> {
-        let (node, value) = match self.attach_first(anchor, Owned::new(value)) {
-            Ok(_guard) => return None,
+        let (node, value) = match self.attach_first_unlocked(anchor, Owned::new(value)) {
+            Ok(()) => return None,
             Err(taken) => taken,
         };
         loop {
@@ -426,6 +471,8 @@ impl Taking<'_> {
             let word = self
                 .table
                 .take_claimed(unsafe { &*node }, unsafe { &*record });
+            // SAFETY: as above.
+            unsafe { (*node).life.used() };
             // SAFETY: as above.
             if unsafe { (*node).first.unpin() } {
                 // SAFETY: the key is gone and this was the last pin; `node`

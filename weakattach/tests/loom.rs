@@ -281,8 +281,11 @@ fn a_clear_and_a_remove_of_one_entry() {
 
 /// A key dies while another thread clears one of its tables: whichever gets
 /// to the record first drops the value, once, and the node is freed by
-/// whichever is last. Mutant `release_keeps_claimed_locked` keeps a record
-/// locked that the `clear` still has to look at.
+/// whichever is last (loom fails a model whose free of a node is not
+/// ordered after a `clear`'s use of it). Mutant
+/// `release_keeps_claimed_locked` keeps a record locked that the `clear`
+/// still has to look at; mutant `release_ignores_pins` frees the node of a
+/// key in one table without asking whether a `clear` has it pinned.
 #[test]
 fn a_key_dropped_while_its_table_is_cleared() {
     model(|| {
@@ -387,5 +390,39 @@ fn a_key_joins_two_more_tables_at_once() {
         assert!(third.contains_key(&*key));
         drop(Arc::try_unwrap(key).ok().unwrap());
         assert_eq!(drops.load(SeqCst), 3);
+    });
+}
+
+/// A key's first attach while another thread removes it from the table,
+/// then clears the table: the value is dropped once, by whichever found it,
+/// and the table never keeps a record its key has left. Mutant
+/// `attach_registers_late` publishes the key's node before registering its
+/// record, so the `remove` can vacate a record that is then registered.
+#[test]
+fn a_first_attach_while_its_entry_is_removed() {
+    model(|| {
+        let drops = counter();
+        let table = Arc::new(WeakMap::new());
+        let key = Arc::new(Anchor::new());
+        let remover = {
+            let (table, key) = (table.clone(), key.clone());
+            thread::spawn(move || {
+                let removed = table.remove(&*key).is_some();
+                table.clear();
+                removed
+            })
+        };
+        assert!(table.insert(&*key, Counted(drops.clone())).is_none());
+        let taken = remover.join().unwrap();
+        let left = table.contains_key(&*key);
+        assert!(!(taken && left), "a removed entry came back");
+        assert_eq!(
+            drops.load(SeqCst),
+            usize::from(!left),
+            "dropped once if gone"
+        );
+        drop(Arc::try_unwrap(key).ok().unwrap());
+        assert_eq!(drops.load(SeqCst), 1);
+        drop(table);
     });
 }
