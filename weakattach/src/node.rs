@@ -33,6 +33,7 @@ use crate::sync::{
     set_once, unshared,
 };
 use crate::table::Core;
+use crate::value::Word;
 
 #[repr(C)]
 pub(crate) struct Node {
@@ -79,6 +80,30 @@ struct Index {
     all: Vec<*mut Spare>,
 }
 
+impl Spares {
+    /// A vacant spare record (one that is, or a new one), with the
+    /// provenance of the whole spare (see `node_of`).
+    fn vacant(&self, index: &mut Index) -> *const Record {
+        index.vacant.pop().unwrap_or_else(|| {
+            let spare = Box::into_raw(Box::new(Spare {
+                record: Record::vacant(OVERFLOW),
+                spares: self,
+            }));
+            push(&mut index.all, spare);
+            spare.cast_const().cast()
+        })
+    }
+
+    /// Indexes `record`, which now belongs to `table`, by it.
+    fn index_as(&self, index: &mut Index, table: &Core, record: *const Record) {
+        index.by_table.insert(address(table), record);
+        if !cfg!(weakattach_mutant = "indexed_unpublished") {
+            self.indexed.store(index.by_table.len(), Release);
+        }
+        self.latest.store(record.cast_mut(), Release);
+    }
+}
+
 /// A spare record, with the way back to its key's spares (which a table's
 /// `clear` takes to vacate it).
 #[repr(C)]
@@ -100,7 +125,7 @@ pub(crate) enum Claim<'a> {
 impl Node {
     /// A node whose first record belongs to `table` with `value`,
     /// write-locked: not yet shared with anyone.
-    pub(crate) fn written(table: &Core, value: crate::value::Word) -> Self {
+    pub(crate) fn written(table: &Core, value: Word) -> Self {
         Node {
             first: Record::written(table, value),
             spares: AtomicPtr::new(ptr::null_mut()),
@@ -110,7 +135,7 @@ impl Node {
 
     /// A node whose first record belongs to `table` with `value`, unlocked:
     /// for a caller that registers it before sharing it.
-    pub(crate) fn filled(table: &Core, value: crate::value::Word) -> Self {
+    pub(crate) fn filled(table: &Core, value: Word) -> Self {
         Node {
             first: Record::filled(table, value),
             spares: AtomicPtr::new(ptr::null_mut()),
@@ -160,15 +185,7 @@ impl Node {
         }
         let spares = self.spares();
         let mut index = spares.inner.lock();
-        // A pointer with the provenance of the whole spare (see `node_of`).
-        let record: *const Record = index.vacant.pop().unwrap_or_else(|| {
-            let spare = Box::into_raw(Box::new(Spare {
-                record: Record::vacant(OVERFLOW),
-                spares,
-            }));
-            push(&mut index.all, spare);
-            spare.cast_const().cast()
-        });
+        let record = spares.vacant(&mut index);
         // Taken under the index's lock, which a record's lock is otherwise
         // taken before (`vacate`): this record is vacant, and the holders a
         // vacant record can have (the `clear` that vacated it, a writer or a
@@ -177,13 +194,34 @@ impl Node {
         let guard = take_vacant(unsafe { &*record }, table);
         // Found by table only now that it belongs to the table: a lookup that
         // finds it waits for the value.
-        index.by_table.insert(address(table), record);
-        if !cfg!(weakattach_mutant = "indexed_unpublished") {
-            spares.indexed.store(index.by_table.len(), Release);
-        }
-        spares.latest.store(record.cast_mut(), Release);
+        spares.index_as(&mut index, table, record);
         drop(index);
         Claim::Vacant(guard, record)
+    }
+
+    /// Attaches the key to `table` with `value`, unless it has a record for
+    /// the table already: then the value comes back. The record taken is
+    /// never locked: it is vacant, so no lookup reads it, and it gets the
+    /// value first, then its registration and its table at once (see
+    /// `Core::adopt`), so whoever finds it afterwards finds it complete.
+    pub(crate) fn attach(&self, table: &Core, value: Word) -> Result<(), Word> {
+        let _claiming = (!cfg!(weakattach_mutant = "claim_unlocked")).then(|| self.first.claim());
+        if self.find(table).is_some() {
+            return Err(value);
+        }
+        if self.first.table().is_null() {
+            // SAFETY: vacant, and we hold the key's claim lock. The first
+            // field of a `repr(C)` node: the node's own pointer.
+            unsafe { table.adopt(ptr::from_ref(self).cast::<Record>(), value) };
+            return Ok(());
+        }
+        let spares = self.spares();
+        let mut index = spares.inner.lock();
+        let record = spares.vacant(&mut index);
+        // SAFETY: vacant, and we hold the key's claim lock.
+        unsafe { table.adopt(record, value) };
+        spares.index_as(&mut index, table, record);
+        Ok(())
     }
 
     fn spares(&self) -> &Spares {

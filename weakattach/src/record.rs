@@ -59,9 +59,12 @@ pub(crate) const CLAIMED: u32 = u32::MAX;
 
 pub(crate) struct Record {
     /// The table this record holds a value for, or null while it is vacant.
-    /// It changes only under the write lock (from null when a key is
-    /// attached, to null when the entry goes), so a holder of either lock
-    /// sees it fixed; without the lock it is a hint, checked again under it.
+    /// It changes from null when a key is attached, under the key's claim
+    /// lock (and the write lock or the table's registry lock), and to null
+    /// when the entry goes, under the write lock. So a holder of a lock of a
+    /// record that belongs to a table sees it fixed; a writer that finds the
+    /// record vacant lets go without touching it (it may be attached
+    /// meanwhile); without a lock it is a hint, checked again under one.
     table: AtomicPtr<Core>,
     state: AtomicU32,
     /// The record's position in its table's registry, or `CLAIMED`. Written
@@ -96,6 +99,36 @@ impl Record {
             slot: AtomicU32::new(CLAIMED),
             value: UnsafeCell::new(value),
         }
+    }
+
+    /// Stores `value` in a vacant record, for a claimer that then makes it a
+    /// table's (`Core::adopt`), once no writer holds it: the writers a
+    /// vacant record can have (the `clear` that vacated it, a writer or a
+    /// `clear` that found it stale) never touch its value, and let go in a
+    /// few instructions.
+    ///
+    /// # Safety
+    /// The record is vacant and the caller holds its key's claim lock.
+    pub(crate) unsafe fn fill_vacant(&self, value: Word) {
+        let mut round = 0;
+        // `Acquire`: what the last holder did comes first.
+        while self.state.load(Acquire) & WRITER != 0
+            && !cfg!(weakattach_mutant = "fill_vacant_ignores_writer")
+        {
+            backoff(&mut round);
+        }
+        // SAFETY: no lookup reads a vacant record's value, no writer touches
+        // it, and the claim lock keeps other claimers out.
+        unsafe { *self.value.get_mut().deref() = value };
+    }
+
+    /// Makes a vacant record, filled by `fill_vacant`, belong to `table`.
+    ///
+    /// # Safety
+    /// As for `fill_vacant`, and the caller holds `table`'s registry lock,
+    /// with the record registered there.
+    pub(crate) unsafe fn belong_to(&self, table: &Core) {
+        self.table.store(ptr::from_ref(table).cast_mut(), Release);
     }
 
     /// Takes the value out of a record that nobody else can reach.

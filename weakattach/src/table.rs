@@ -307,6 +307,26 @@ impl Core {
         }
     }
 
+    /// Makes `record`, vacant, this table's with `value`: stored first, then
+    /// registered and made the table's under the registry's lock, so that a
+    /// `clear`, or a `remove` on another thread (which needs that lock to take
+    /// the record out), finds the record complete, and a lookup that sees
+    /// the table sees the value.
+    ///
+    /// # Safety
+    /// As for `Record::fill_vacant`; `record` has the provenance
+    /// `Registry::add` asks for.
+    pub(crate) unsafe fn adopt(&self, record: *const Record, value: Word) {
+        // SAFETY: the caller's promise.
+        let record_ref = unsafe { &*record };
+        // SAFETY: as above.
+        unsafe { record_ref.fill_vacant(value) };
+        let mut registry = self.registry.lock();
+        // SAFETY: as above; under the lock, registered next.
+        unsafe { record_ref.belong_to(self) };
+        registry.add(record);
+    }
+
     /// Stores `value` in a record that `claim` gave this table, and registers
     /// the record; the guard still holds it.
     fn fill(&self, guard: &mut WriteGuard<'_>, record: *const Record, value: Word) {
@@ -318,7 +338,7 @@ impl Core {
     /// This is a table of `V`s.
     #[track_caller]
     pub(crate) unsafe fn insert<V>(&self, anchor: &Anchor, value: V) -> Option<V> {
-        let (node, value) = match self.attach_first_unlocked(anchor, Owned::new(value)) {
+        let (node, mut value) = match self.attach_first_unlocked(anchor, Owned::new(value)) {
             Ok(()) => return None,
             Err(taken) => taken,
         };
@@ -330,9 +350,10 @@ impl Core {
                 drop(guard);
                 return Some(old.into_inner());
             }
-            if let Claim::Vacant(mut guard, record) = node.claim(self) {
-                self.fill(&mut guard, record, value.into_word());
-                return None;
+            match node.attach(self, value.into_word()) {
+                Ok(()) => return None,
+                // SAFETY: the word we made above.
+                Err(word) => value = unsafe { Owned::from_word(word) },
             }
         }
     }

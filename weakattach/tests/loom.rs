@@ -309,15 +309,32 @@ fn a_key_dropped_while_its_table_is_cleared() {
 /// dies: every value is dropped once and the records never mix up their
 /// tables. Mutant `latest_unchecked` trusts the key's latest spare record
 /// without asking it which table it belongs to; mutant
-/// `take_vacant_ignores_writer` takes a vacated record from under the
-/// `clear` that still holds it.
+/// `fill_vacant_ignores_writer` fills a vacated record under the `clear`
+/// that still holds it.
 #[test]
 fn a_spare_record_is_vacated_and_taken_again() {
     model(|| {
         let drops = counter();
+        let third = WeakMap::new();
+        let vacating = Vacating::start(&drops);
+        third.insert(&vacating.key, Counted(drops.clone()));
+        assert!(third.contains_key(&vacating.key));
+        vacating.finish(&drops, &third);
+    });
+}
+
+/// A key in two tables, the second of which another thread is clearing.
+struct Vacating {
+    key: Anchor,
+    first: WeakMap<Anchor, Counted>,
+    second: Arc<WeakMap<Anchor, Counted>>,
+    clearer: thread::JoinHandle<()>,
+}
+
+impl Vacating {
+    fn start(drops: &std::sync::Arc<AtomicUsize>) -> Self {
         let first = WeakMap::new();
         let second = Arc::new(WeakMap::new());
-        let third = WeakMap::new();
         let key = Anchor::new();
         first.insert(&key, Counted(drops.clone()));
         second.insert(&key, Counted(drops.clone()));
@@ -325,14 +342,28 @@ fn a_spare_record_is_vacated_and_taken_again() {
             let second = second.clone();
             thread::spawn(move || second.clear())
         };
-        third.insert(&key, Counted(drops.clone()));
-        assert!(first.contains_key(&key) && third.contains_key(&key));
-        clearer.join().unwrap();
+        Vacating {
+            key,
+            first,
+            second,
+            clearer,
+        }
+    }
+
+    /// Once the key has joined `third`: every value is dropped once, and no
+    /// record lost or mixed up its table.
+    fn finish<V: Send + 'static>(
+        self,
+        drops: &std::sync::Arc<AtomicUsize>,
+        third: &WeakMap<Anchor, V>,
+    ) {
+        self.clearer.join().unwrap();
         assert_eq!(drops.load(SeqCst), 1, "the cleared value");
-        assert!(!second.contains_key(&key));
-        drop(key);
+        assert!(self.first.contains_key(&self.key) && third.contains_key(&self.key));
+        assert!(!self.second.contains_key(&self.key));
+        drop(self.key);
         assert_eq!(drops.load(SeqCst), 3);
-    });
+    }
 }
 
 /// `with_or_insert_with` stores its value and reads it back while another
@@ -424,5 +455,23 @@ fn a_first_attach_while_its_entry_is_removed() {
         drop(Arc::try_unwrap(key).ok().unwrap());
         assert_eq!(drops.load(SeqCst), 1);
         drop(table);
+    });
+}
+
+/// As `a_spare_record_is_vacated_and_taken_again`, with the third table's
+/// value made and read back by `get_or_insert_with`, whose record is taken
+/// write-locked (the closure then reads it with no writer in between).
+/// Mutant `take_vacant_ignores_writer` takes the lock of a vacated record
+/// from under the `clear` that still holds it.
+#[test]
+fn a_spare_record_is_vacated_and_read_into() {
+    model(|| {
+        let drops = counter();
+        let third = WeakMap::new();
+        let vacating = Vacating::start(&drops);
+        let made =
+            third.with_or_insert_with(&vacating.key, || (3_u32, Counted(drops.clone())), |v| v.0);
+        assert_eq!(made, 3);
+        vacating.finish(&drops, &third);
     });
 }
