@@ -11,6 +11,12 @@
 //! - calls through a key (`insert`, `get`, `with`, `remove`, ...) find the
 //!   record from the key and take its lock (read or write); the key is
 //!   borrowed meanwhile, so it cannot be dropped;
+//! - an `insert` that attaches the key (a new node, or a vacant record of
+//!   the key's) takes no record lock: the record gets its value first, then
+//!   its registration and its table under the registry's lock (for a new
+//!   node, the registration comes before the node is published to the key),
+//!   so a call that finds the record, or a `clear` that takes it out of the
+//!   registry, finds it complete;
 //! - a key's release (`release.rs`) needs no one to get out of its way but
 //!   a `clear`;
 //! - a `clear` takes records out of the registry (marking them `CLAIMED`)
@@ -21,8 +27,11 @@
 //!   look.
 //!
 //! Locks are taken in one order, and none is held while user code runs but
-//! the lock of the record that the code was given: a record, then its
-//! table's registry or its key's spares. Values are dropped with no lock held.
+//! the lock of the record that the code was given: a key's claim lock, then
+//! its spares' index, then a record, then its table's registry; a record, then
+//! its key's index, only for the record being vacated (a claim under the
+//! index waits only for a vacant record, whose holders take no index). Values
+//! are dropped with no lock held.
 
 use core::ptr;
 
