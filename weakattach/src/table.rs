@@ -206,6 +206,7 @@ impl Core {
     /// # Safety
     /// This is a table of `V`s.
     #[allow(clippy::needless_pass_by_value)] // the lookup ends as `guard` drops, after `f`
+    #[inline]
     unsafe fn run<V, R>(&self, guard: ReadGuard<'_>, f: impl FnOnce(&V) -> R) -> R {
         let frame = Frame::new(guard.record(), self, true);
         let _entered = frame.enter();
@@ -215,6 +216,7 @@ impl Core {
 
     /// # Safety
     /// This is a table of `V`s.
+    #[inline]
     #[track_caller]
     pub(crate) unsafe fn with<V, R>(&self, node: &Node, f: impl FnOnce(&V) -> R) -> Option<R> {
         let guard = self.read(node)?;
