@@ -196,6 +196,13 @@ impl Record {
     /// Sets `WRITER` if no writer holds the record.
     #[inline]
     pub(crate) fn try_write(&self) -> Option<Pending<'_>> {
+        self.try_lock(WRITER)
+    }
+
+    /// Sets `bits` (`WRITER`, with or without `ACTIVE`) if no writer holds
+    /// the record.
+    #[inline]
+    fn try_lock(&self, bits: u32) -> Option<Pending<'_>> {
         let mut state = self.state.load(Relaxed);
         loop {
             if state & WRITER != 0 {
@@ -203,11 +210,11 @@ impl Record {
             }
             match self
                 .state
-                .compare_exchange_weak(state, state | WRITER, SeqCst, Relaxed)
+                .compare_exchange_weak(state, state | bits, SeqCst, Relaxed)
             {
                 Ok(_) => {
                     store_load_order();
-                    return Some(Pending(self, state));
+                    return Some(Pending(self, state, bits & ACTIVE != 0));
                 }
                 Err(now) => state = now,
             }
@@ -223,13 +230,31 @@ impl Record {
     #[inline]
     #[track_caller]
     pub(crate) fn write(&self) -> Pending<'_> {
-        if let Some(pending) = self.try_write() {
+        self.lock(WRITER)
+    }
+
+    /// Sets `WRITER` and `ACTIVE` at once, waiting for the writer on another
+    /// thread: for a record of a table that no lookup has ever counted
+    /// itself in (see `Core::lock`).
+    ///
+    /// # Panics
+    /// As for [`Record::write`].
+    #[inline]
+    #[track_caller]
+    pub(crate) fn write_active(&self) -> Pending<'_> {
+        self.lock(WRITER | ACTIVE)
+    }
+
+    #[inline]
+    #[track_caller]
+    fn lock(&self, bits: u32) -> Pending<'_> {
+        if let Some(pending) = self.try_lock(bits) {
             return pending;
         }
         self.wait_for_writer();
         let mut round = 0;
         loop {
-            if let Some(pending) = self.try_write() {
+            if let Some(pending) = self.try_lock(bits) {
                 return pending;
             }
             backoff(&mut round);
@@ -363,9 +388,9 @@ impl Drop for ReadGuard<'_> {
     }
 }
 
-/// A record with `WRITER` set, not yet `ACTIVE`, and its state word from
-/// just before: dropping it lets go.
-pub(crate) struct Pending<'a>(&'a Record, u32);
+/// A record with `WRITER` set, and `ACTIVE` if the flag says so (else not
+/// yet), and its state word from just before: dropping it lets go.
+pub(crate) struct Pending<'a>(&'a Record, u32, bool);
 
 impl<'a> Pending<'a> {
     /// Whether a `clear` had the node pinned when `WRITER` was set, for a
@@ -384,12 +409,19 @@ impl<'a> Pending<'a> {
         WriteGuard::new(record)
     }
 
+    /// Whether `ACTIVE` is set already (`Record::write_active`).
+    pub(crate) fn is_active(&self) -> bool {
+        self.2
+    }
+
     /// Has the record alone: for the caller that has waited for the lookups
     /// that may not have seen `WRITER`, or knows there are none.
     pub(crate) fn activate(self) -> WriteGuard<'a> {
-        let record = self.0;
+        let (record, active) = (self.0, self.2);
         core::mem::forget(self);
-        record.state.fetch_or(ACTIVE, SeqCst);
+        if !active {
+            record.state.fetch_or(ACTIVE, SeqCst);
+        }
         WriteGuard::new(record)
     }
 
@@ -407,7 +439,7 @@ impl<'a> Pending<'a> {
 
 impl Drop for Pending<'_> {
     fn drop(&mut self) {
-        self.0.state.fetch_and(!WRITER, SeqCst);
+        self.0.state.fetch_and(!(WRITER | ACTIVE), SeqCst);
     }
 }
 

@@ -39,7 +39,7 @@ use crate::anchor::Anchor;
 use crate::lock::SpinLock;
 use crate::node::{self, Claim, Node};
 use crate::readers::Readers;
-use crate::record::{ACTIVE, ReadGuard, Record, WRITER, WriteGuard};
+use crate::record::{ACTIVE, Pending, ReadGuard, Record, WRITER, WriteGuard};
 use crate::reentrancy::{self, Frame};
 use crate::registry::Registry;
 use crate::sync::{
@@ -109,6 +109,33 @@ impl Core {
         if let Some(readers) = unsafe { self.readers.load(SeqCst).as_ref() } {
             readers.quiesce();
         }
+    }
+
+    /// Sets `WRITER` on `record`, and `ACTIVE` with it if no lookup has
+    /// ever counted itself in this table. `ACTIVE` comes second so that a
+    /// lookup already inside the table, whose closure reads the record, may go
+    /// on while the writer waits for it; a table that has no reader slots has
+    /// no such lookup, so the writer waits for nothing and can be `ACTIVE` at
+    /// once (one read-modify-write fewer). The slots are looked at again
+    /// after the bits are set: a lookup that made them after that look sees
+    /// the bits, waits if it reads this record, and is never waited for; if
+    /// they were made before, the writer lets go and takes `WRITER` alone.
+    ///
+    /// # Panics
+    /// As for [`Record::write`].
+    #[track_caller]
+    fn lock<'a>(&self, record: &'a Record) -> Pending<'a> {
+        if self.readers.load(Acquire).is_null() {
+            let pending = record.write_active();
+            // `SeqCst`, after the bits: see `quiesce`.
+            if self.readers.load(SeqCst).is_null()
+                || cfg!(weakattach_mutant = "unread_table_unchecked")
+            {
+                return pending;
+            }
+            pending.release();
+        }
+        record.write()
     }
 
     /// # Safety
@@ -189,14 +216,16 @@ impl Core {
             if reentrancy::reads(self) {
                 reentrancy::waits_for_itself();
             }
-            let pending = record.write();
+            let pending = self.lock(record);
             if !record.belongs_to(self) {
                 // Vacated between the look and the lock.
                 pending.release();
                 backoff(&mut round);
                 continue;
             }
-            self.quiesce();
+            if !pending.is_active() {
+                self.quiesce();
+            }
             return Some(pending.activate());
         }
     }
@@ -459,13 +488,15 @@ impl Core {
     fn take_claimed(&self, node: &Node, record: &Record) -> Option<Word> {
         // `check_table` made sure that no user code of this table runs on
         // this thread, so this waits only for other threads.
-        let pending = record.write();
+        let pending = self.lock(record);
         let ours = cfg!(weakattach_mutant = "clear_skips_recheck")
             || (record.belongs_to(self) && record.is_claimed());
         if !ours {
             return None;
         }
-        self.quiesce();
+        if !pending.is_active() {
+            self.quiesce();
+        }
         let mut guard = pending.activate();
         // SAFETY: the record belongs to this table, so it holds a value.
         let word = unsafe { guard.take() };
