@@ -6,7 +6,10 @@
 //! table's reader slots (`readers.rs`) and only read the record. A writer
 //! (`insert` over a value, `remove`, `with_mut`, `clear`) sets `WRITER`,
 //! waits for the lookups that may not have seen it, then sets `ACTIVE` and
-//! has the record alone. Records of other keys, and of the same key in other
+//! has the record alone; in a table that no lookup has entered yet it sets
+//! both at once (`Core::lock`). An `insert` that attaches a key fills a
+//! vacant record and hands it to its table without locking it
+//! (`Record::fill_vacant`, `Core::adopt`). Records of other keys, and of the same key in other
 //! tables, have their own words, so writers of different entries never wait
 //! for each other.
 //!
