@@ -18,8 +18,10 @@
 //! short-lived tables one at a time so never takes that lock to be looked up.
 //!
 //! Attaching a key to a table (turning a vacant record into the table's)
-//! happens under the key's claim lock, so one key never gets two records for
-//! one table. Everything else on a record happens under its own lock.
+//! happens under the key's claim lock while it has no spares, under its
+//! index's lock once it has (see `Node::attach_with`), so one key never gets
+//! two records for one table. Everything else on a record happens under its
+//! own lock.
 
 use core::hash::{BuildHasherDefault, Hasher};
 use core::ptr;
@@ -154,8 +156,7 @@ impl Node {
     }
 
     fn find_spare(&self, table: &Core) -> Option<&Record> {
-        // SAFETY: set once, freed with the node, which `&self` keeps alive.
-        let spares = unsafe { self.spares.load(Acquire).as_ref()? };
+        let spares = self.made_spares()?;
         // SAFETY: null, or a spare record, which lives as long as the node.
         if let Some(latest) = unsafe { spares.latest.load(Acquire).as_ref() }
             && (latest.belongs_to(table) || cfg!(weakattach_mutant = "latest_unchecked"))
@@ -170,33 +171,16 @@ impl Node {
         Some(unsafe { &*record })
     }
 
-    /// Gives `table` a record of this key, unless it has one.
+    /// Gives `table` a record of this key, write-locked, unless it has one.
     pub(crate) fn claim(&self, table: &Core) -> Claim<'_> {
-        let _claiming = (!cfg!(weakattach_mutant = "claim_unlocked")).then(|| self.first.claim());
-        if self.find(table).is_some() {
-            return Claim::Present;
+        let taken = self.attach_with(table, (), |record, ()| {
+            // SAFETY: a record of this node, alive as long as the node.
+            take_vacant(unsafe { &*record }, table)
+        });
+        match taken {
+            Ok((guard, record)) => Claim::Vacant(guard, record),
+            Err(()) => Claim::Present,
         }
-        // Only claims make a record belong to a table, so a vacant first
-        // record stays vacant until we take it.
-        if self.first.table().is_null() {
-            // The first field of a `repr(C)` node: the node's own pointer.
-            let first = ptr::from_ref(self).cast::<Record>();
-            return Claim::Vacant(take_vacant(&self.first, table), first);
-        }
-        let spares = self.spares();
-        let mut index = spares.inner.lock();
-        let record = spares.vacant(&mut index);
-        // Taken under the index's lock, which a record's lock is otherwise
-        // taken before (`vacate`): this record is vacant, and the holders a
-        // vacant record can have (the `clear` that vacated it, a writer or a
-        // `clear` that found it stale) let go without taking an index.
-        // SAFETY: spare records live as long as the node.
-        let guard = take_vacant(unsafe { &*record }, table);
-        // Found by table only now that it belongs to the table: a lookup that
-        // finds it waits for the value.
-        spares.index_as(&mut index, table, record);
-        drop(index);
-        Claim::Vacant(guard, record)
     }
 
     /// Attaches the key to `table` with `value`, unless it has a record for
@@ -205,23 +189,80 @@ impl Node {
     /// value first, then its registration and its table at once (see
     /// `Core::adopt`), so whoever finds it afterwards finds it complete.
     pub(crate) fn attach(&self, table: &Core, value: Word) -> Result<(), Word> {
-        let _claiming = (!cfg!(weakattach_mutant = "claim_unlocked")).then(|| self.first.claim());
-        if self.find(table).is_some() {
-            return Err(value);
+        self.attach_with(table, value, |record, value| {
+            // SAFETY: a vacant record of this node, which we attach alone.
+            unsafe { table.adopt(record, value) };
+        })
+        .map(|((), _)| ())
+    }
+
+    /// Makes a vacant record of this key `table`'s with `take` (given the
+    /// record, with the provenance of its whole node or spare, and `arg`),
+    /// unless the key has a record for the table: then `arg` comes back.
+    ///
+    /// Attaches of one key happen one at a time, so that a key never gets
+    /// two records for one table: under its claim lock while it has no
+    /// spares, under its index's lock once it has. The spares are made under
+    /// the claim lock, whose holder then takes the index's lock too, and a
+    /// claimer that finds them made lets go of the claim lock; so a key in
+    /// two tables or more (a key that passes through short-lived tables)
+    /// takes one lock per attach.
+    fn attach_with<T, R>(
+        &self,
+        table: &Core,
+        arg: T,
+        take: impl FnOnce(*const Record, T) -> R,
+    ) -> Result<(R, *const Record), T> {
+        // The first field of a `repr(C)` node: the node's own pointer.
+        let first = ptr::from_ref(self).cast::<Record>();
+        let mut claiming = None;
+        let spares = loop {
+            if let Some(spares) = self.made_spares() {
+                break spares;
+            }
+            let claim = (!cfg!(weakattach_mutant = "claim_unlocked")).then(|| self.first.claim());
+            if self.made_spares().is_none() {
+                // Under the claim lock, with no spares: nobody else attaches
+                // the key, and only attaches make a record a table's.
+                if self.first.belongs_to(table) {
+                    return Err(arg);
+                }
+                if self.first.table().is_null() {
+                    return Ok((take(first, arg), first));
+                }
+                claiming = claim;
+                break self.spares();
+            }
+            // Made between the two looks: the index's lock it is.
+        };
+        let mut index = spares.inner.lock();
+        // Under the index's lock: nobody else attaches the key.
+        let indexed = index.by_table.get(address(table)).is_some()
+            && !cfg!(weakattach_mutant = "attach_unchecked");
+        if self.first.belongs_to(table) || indexed {
+            return Err(arg);
         }
         if self.first.table().is_null() {
-            // SAFETY: vacant, and we hold the key's claim lock. The first
-            // field of a `repr(C)` node: the node's own pointer.
-            unsafe { table.adopt(ptr::from_ref(self).cast::<Record>(), value) };
-            return Ok(());
+            return Ok((take(first, arg), first));
         }
-        let spares = self.spares();
-        let mut index = spares.inner.lock();
         let record = spares.vacant(&mut index);
-        // SAFETY: vacant, and we hold the key's claim lock.
-        unsafe { table.adopt(record, value) };
+        // A vacant record's lock (for `claim`) is taken under the index's,
+        // which a record's lock is otherwise taken before (`vacate`): the
+        // holders a vacant record can have (the `clear` that vacated it, a
+        // writer or a `clear` that found it stale) let go without taking an
+        // index.
+        let taken = take(record, arg);
+        // Found by table only now that it belongs to the table.
         spares.index_as(&mut index, table, record);
-        Ok(())
+        drop(index);
+        drop(claiming);
+        Ok((taken, record))
+    }
+
+    /// The key's spares, if it has been in two tables at once.
+    fn made_spares(&self) -> Option<&Spares> {
+        // SAFETY: set once, freed with the node, which `&self` keeps alive.
+        unsafe { self.spares.load(Acquire).as_ref() }
     }
 
     fn spares(&self) -> &Spares {

@@ -25,7 +25,8 @@
 //! to report executions that C++20 forbids).
 //!
 //! The word also carries what is not the record's lock: `CLAIM`, which
-//! serialises the attaching of one key to new tables, and the node's pins and
+//! serialises the attaching of a key to new tables while it has no spare
+//! records (`node.rs`), and the node's pins and
 //! `ORPHAN` (see `release.rs`), used in a key's first record only; and
 //! `OVERFLOW`, fixed at creation, which tells a spare record from a first one.
 
@@ -111,7 +112,8 @@ impl Record {
     /// few instructions.
     ///
     /// # Safety
-    /// The record is vacant and the caller holds its key's claim lock.
+    /// The record is vacant and the caller attaches its key alone (see
+    /// `Node::attach_with`).
     pub(crate) unsafe fn fill_vacant(&self, value: Word) {
         let mut round = 0;
         // `Acquire`: what the last holder did comes first.
@@ -121,7 +123,7 @@ impl Record {
             backoff(&mut round);
         }
         // SAFETY: no lookup reads a vacant record's value, no writer touches
-        // it, and the claim lock keeps other claimers out.
+        // it, and no other attach of the key runs (the caller's promise).
         unsafe { *self.value.get_mut().deref() = value };
     }
 
@@ -264,8 +266,8 @@ impl Record {
         }
     }
 
-    /// Sets `WRITER` and `ACTIVE` at once, for a vacant record under its
-    /// key's claim lock: no lookup reads a vacant record's value, so none is
+    /// Sets `WRITER` and `ACTIVE` at once, for a vacant record of a key
+    /// being attached (`Node::attach_with`): no lookup reads a vacant record's value, so none is
     /// waited for, and the writers it can have (the `clear` that vacated it,
     /// a writer or a `clear` that found it stale) let go in a few
     /// instructions.

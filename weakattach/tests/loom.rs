@@ -205,8 +205,9 @@ fn two_keys_die_while_a_reader_holds_the_shard() {
 
 /// Two threads attach one key to the same table at once, through the path
 /// that gives an attached key a new record (the key is in another table
-/// already): the claim lock makes one of them store and the other replace.
-/// Mutant `claim_unlocked` (no claim lock) gives the key two records.
+/// already): the claim lock, then the lock of the key's index of spares,
+/// make one of them store and the other replace. Mutant `attach_unchecked`
+/// (no second look under the index's lock) gives the key two records.
 #[test]
 fn two_threads_attach_one_key_to_one_table() {
     model(|| {
@@ -214,18 +215,51 @@ fn two_threads_attach_one_key_to_one_table() {
         let key = Arc::new(Anchor::new());
         let elsewhere = WeakMap::new();
         elsewhere.insert(&*key, Counted(drops.clone()));
-        let table = Arc::new(WeakMap::new());
-        let racer = {
-            let (key, table, drops) = (key.clone(), table.clone(), drops.clone());
-            thread::spawn(move || table.insert(&*key, Counted(drops)).is_some())
-        };
-        let here = table.insert(&*key, Counted(drops.clone())).is_some();
-        let there = racer.join().unwrap();
-        assert!(here != there, "exactly one insert finds the other's value");
+        let table = insert_on_two_threads(&key, &drops);
         assert_eq!(drops.load(SeqCst), 1, "the replaced value is dropped");
         drop(Arc::try_unwrap(key).ok().unwrap());
         assert_eq!(drops.load(SeqCst), 3);
         drop(table);
+    });
+}
+
+/// Inserts `key` into a new table on this thread and another at once:
+/// exactly one of them finds the other's value.
+fn insert_on_two_threads(
+    key: &Arc<Anchor>,
+    drops: &std::sync::Arc<AtomicUsize>,
+) -> Arc<WeakMap<Anchor, Counted>> {
+    let table = Arc::new(WeakMap::new());
+    let racer = {
+        let (key, table, drops) = (key.clone(), table.clone(), drops.clone());
+        thread::spawn(move || table.insert(&*key, Counted(drops)).is_some())
+    };
+    let here = table.insert(&**key, Counted(drops.clone())).is_some();
+    let there = racer.join().unwrap();
+    assert!(here != there, "exactly one insert finds the other's value");
+    table
+}
+
+/// Two threads attach one key at once to the same table, the key's first
+/// record vacant (its table was cleared) and the key without spares: the
+/// claim lock makes one of them take the record and the other replace its
+/// value. Mutant `claim_unlocked` (no claim lock) lets both fill it.
+#[test]
+fn two_threads_attach_a_key_whose_table_was_cleared() {
+    model(|| {
+        let drops = counter();
+        let key = Arc::new(Anchor::new());
+        let cleared = WeakMap::new();
+        cleared.insert(&*key, Counted(drops.clone()));
+        cleared.clear();
+        let _table = insert_on_two_threads(&key, &drops);
+        assert_eq!(
+            drops.load(SeqCst),
+            2,
+            "the cleared value and the replaced one"
+        );
+        drop(Arc::try_unwrap(key).ok().unwrap());
+        assert_eq!(drops.load(SeqCst), 3);
     });
 }
 
