@@ -158,10 +158,10 @@ impl Node {
     fn find_spare(&self, table: &Core) -> Option<&Record> {
         let spares = self.made_spares()?;
         // SAFETY: null, or a spare record, which lives as long as the node.
-        if let Some(latest) = unsafe { spares.latest.load(Acquire).as_ref() }
-            && (latest.belongs_to(table) || cfg!(weakattach_mutant = "latest_unchecked"))
-        {
-            return Some(latest);
+        if let Some(latest) = unsafe { spares.latest.load(Acquire).as_ref() } {
+            if latest.belongs_to(table) || cfg!(weakattach_mutant = "latest_unchecked") {
+                return Some(latest);
+            }
         }
         if spares.indexed.load(Acquire) == 0 {
             return None;

@@ -553,9 +553,10 @@ impl Taking<'_> {
         let mut registry = self.table.registry.lock();
         self.next = 0;
         self.len = 0;
-        while self.len < BATCH
-            && let Some(record) = registry.pop()
-        {
+        while self.len < BATCH {
+            let Some(record) = registry.pop() else {
+                break;
+            };
             // SAFETY: a record in a registry is alive, with the provenance
             // `Registry::add` asks for; taken out, its node stays alive while
             // pinned, which we do before its key's release can see that the
