@@ -282,7 +282,7 @@ impl Node {
 
     /// Whether the key has ever been in two tables at once.
     pub(crate) fn has_spares(&self) -> bool {
-        !self.spares.load(Acquire).is_null()
+        self.made_spares().is_some()
     }
 
     /// The spare record at `index` of the key's release, if there is one.
@@ -316,7 +316,8 @@ impl Node {
     }
 }
 
-/// Makes a vacant record `table`'s, under the key's claim lock.
+/// Makes a vacant record `table`'s, write-locked, for an attach of its key
+/// (`Node::attach_with`).
 fn take_vacant<'a>(record: &'a Record, table: &Core) -> WriteGuard<'a> {
     let mut guard = record.take_vacant();
     guard.set_table(table);

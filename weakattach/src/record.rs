@@ -9,7 +9,8 @@
 //! has the record alone; in a table that no lookup has entered yet it sets
 //! both at once (`Core::lock`). An `insert` that attaches a key fills a
 //! vacant record and hands it to its table without locking it
-//! (`Record::fill_vacant`, `Core::adopt`). Records of other keys, and of the same key in other
+//! (`Record::fill_vacant`, `Core::adopt`). Records of other keys, and of the
+//! same key in other
 //! tables, have their own words, so writers of different entries never wait
 //! for each other.
 //!
@@ -63,9 +64,10 @@ pub(crate) const CLAIMED: u32 = u32::MAX;
 
 pub(crate) struct Record {
     /// The table this record holds a value for, or null while it is vacant.
-    /// It changes from null when a key is attached, under the key's claim
-    /// lock (and the write lock or the table's registry lock), and to null
-    /// when the entry goes, under the write lock. So a holder of a lock of a
+    /// It changes from null when a key is attached, by an attach of the key,
+    /// which runs alone (`Node::attach_with`), under the write lock or the
+    /// table's registry lock; and to null when the entry goes, under the
+    /// write lock. So a holder of a lock of a
     /// record that belongs to a table sees it fixed; a writer that finds the
     /// record vacant lets go without touching it (it may be attached
     /// meanwhile); without a lock it is a hint, checked again under one.
@@ -127,7 +129,8 @@ impl Record {
         unsafe { *self.value.get_mut().deref() = value };
     }
 
-    /// Makes a vacant record, filled by `fill_vacant`, belong to `table`.
+    /// Makes a vacant record, filled by `fill_vacant`, belong to `table`
+    /// (`Release`: its registration and value come first).
     ///
     /// # Safety
     /// As for `fill_vacant`, and the caller holds `table`'s registry lock,
@@ -182,12 +185,15 @@ impl Record {
     }
 
     /// Whether a `clear` took the record out of its registry and nothing
-    /// registered it again since, for a caller that holds the record's
-    /// lock, without the registry's: a record gets a position back only from
-    /// `Registry::add`, whose caller holds the record's lock too (so its store
-    /// came before our lock and is seen), and a `CLAIMED` seen here stays so
-    /// until we let go. A position seen here may turn `CLAIMED` meanwhile, by
-    /// another `clear`, which then deals with the record.
+    /// registered it again since, for a caller that holds the record's lock
+    /// and has seen it belong to the table, without the registry's lock. A
+    /// record gets a position back only from `Registry::add`, whose caller
+    /// either holds the record's lock (so the store came before our lock) or
+    /// makes a vacant record the table's only after it (`Core::adopt`, whose
+    /// table store we have seen): either way the position is seen, and a
+    /// `CLAIMED` seen here stays so until we let go. A position seen here may
+    /// turn `CLAIMED` meanwhile, by another `clear`, which then deals with
+    /// the record.
     pub(crate) fn is_claimed(&self) -> bool {
         self.slot.load(Relaxed) == CLAIMED
     }
@@ -267,10 +273,10 @@ impl Record {
     }
 
     /// Sets `WRITER` and `ACTIVE` at once, for a vacant record of a key
-    /// being attached (`Node::attach_with`): no lookup reads a vacant record's value, so none is
-    /// waited for, and the writers it can have (the `clear` that vacated it,
-    /// a writer or a `clear` that found it stale) let go in a few
-    /// instructions.
+    /// being attached (`Node::attach_with`): no lookup reads a vacant
+    /// record's value, so none is waited for, and the writers it can have
+    /// (the `clear` that vacated it, a writer or a `clear` that found it
+    /// stale) let go in a few instructions.
     pub(crate) fn take_vacant(&self) -> WriteGuard<'_> {
         let mut round = 0;
         let mut state = self.state.load(Relaxed);

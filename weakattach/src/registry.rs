@@ -40,15 +40,10 @@ impl Registry {
             .ok()
             .filter(|&slot| slot != CLAIMED)
             .expect("weakattach: a table holds at most 4,294,967,294 entries");
-        // SAFETY: the record is alive (the caller is adding it).
-        let record_ref = unsafe { &*record };
-        // What the models check: a registry holds records of its table only
-        // (a vacant one would outlive its key here).
-        #[cfg(all(loom, feature = "loom"))]
-        assert!(!record_ref.table().is_null(), "a vacant record registered");
         self.records.push(record);
-        // SAFETY: under the table's lock (see the module docs).
-        unsafe { record_ref.set_slot(slot) };
+        // SAFETY: the record is alive (the caller is adding it); under the
+        // table's lock (see the module docs).
+        unsafe { (*record).set_slot(slot) };
     }
 
     /// Takes `record` out, if it is still here: `false` if a `clear` took it

@@ -141,6 +141,8 @@ impl Core {
     /// # Safety
     /// As for `Registry::add`.
     fn register(&self, record: *const Record) {
+        // SAFETY: the caller's promise: a live record.
+        check_belongs(unsafe { &*record });
         self.registry.lock().add(record);
     }
 
@@ -329,6 +331,8 @@ impl Core {
         if cfg!(weakattach_mutant = "attach_registers_late") && published.is_ok() {
             drop(registry);
             registry = self.registry.lock();
+            // SAFETY: published, and alive while its key is.
+            check_belongs(unsafe { &*record });
             registry.add(record);
         }
         match published {
@@ -362,9 +366,16 @@ impl Core {
         // SAFETY: as above.
         unsafe { record_ref.fill_vacant(value) };
         let mut registry = self.registry.lock();
-        // SAFETY: as above; under the lock, registered next.
-        unsafe { record_ref.belong_to(self) };
+        if cfg!(weakattach_mutant = "adopt_belongs_before_registered") {
+            // SAFETY: as below.
+            unsafe { record_ref.belong_to(self) };
+        }
         registry.add(record);
+        // Made the table's after its registration, so that a `clear` that
+        // holds the record and sees it belong to the table also sees its
+        // position (`Record::is_claimed`).
+        // SAFETY: as above; under the lock, and registered.
+        unsafe { record_ref.belong_to(self) };
     }
 
     /// Stores `value` in a record that `claim` gave this table, and registers
@@ -563,9 +574,21 @@ impl Taking<'_> {
             // record was taken (under the same lock).
             let node = unsafe { node::node_of(record) };
             // SAFETY: as above.
+            check_belongs(unsafe { &*record });
+            // SAFETY: as above.
             unsafe { (*node).first.pin() };
             self.batch[self.len] = (record, node);
             self.len += 1;
         }
     }
+}
+
+/// What the loom models check of a registry: it holds records of its table
+/// only (one that left its table would outlive its key there). Nothing
+/// outside loom.
+#[inline]
+fn check_belongs(record: &Record) {
+    #[cfg(all(loom, feature = "loom"))]
+    assert!(!record.table().is_null(), "a vacant record in a registry");
+    let _ = record;
 }

@@ -284,6 +284,24 @@ fn a_reader_and_a_writer_of_one_entry() {
     });
 }
 
+/// A table with one entry, and a thread that clears it.
+fn one_entry_being_cleared(
+    drops: &std::sync::Arc<AtomicUsize>,
+) -> (
+    Arc<WeakMap<Anchor, Counted>>,
+    Anchor,
+    thread::JoinHandle<()>,
+) {
+    let table = Arc::new(WeakMap::new());
+    let key = Anchor::new();
+    table.insert(&key, Counted(drops.clone()));
+    let clearer = {
+        let table = table.clone();
+        thread::spawn(move || table.clear())
+    };
+    (table, key, clearer)
+}
+
 /// A `clear` on one thread and a `remove` of one of its keys on another,
 /// then the key dies: the value is dropped once, by whichever took it.
 /// Mutant `clear_skips_recheck` lets the `clear` take the value of a record
@@ -292,13 +310,7 @@ fn a_reader_and_a_writer_of_one_entry() {
 fn a_clear_and_a_remove_of_one_entry() {
     model(|| {
         let drops = counter();
-        let table = Arc::new(WeakMap::new());
-        let key = Anchor::new();
-        table.insert(&key, Counted(drops.clone()));
-        let clearer = {
-            let table = table.clone();
-            thread::spawn(move || table.clear())
-        };
+        let (table, key, clearer) = one_entry_being_cleared(&drops);
         let removed = table.remove(&key);
         let removed_here = removed.is_some();
         drop(removed);
@@ -324,13 +336,7 @@ fn a_clear_and_a_remove_of_one_entry() {
 fn a_key_dropped_while_its_table_is_cleared() {
     model(|| {
         let drops = counter();
-        let table = Arc::new(WeakMap::new());
-        let key = Anchor::new();
-        table.insert(&key, Counted(drops.clone()));
-        let clearer = {
-            let table = table.clone();
-            thread::spawn(move || table.clear())
-        };
+        let (_table, key, clearer) = one_entry_being_cleared(&drops);
         drop(key);
         clearer.join().unwrap();
         assert_eq!(drops.load(SeqCst), 1);
@@ -507,5 +513,28 @@ fn a_spare_record_is_vacated_and_read_into() {
             third.with_or_insert_with(&vacating.key, || (3_u32, Counted(drops.clone())), |v| v.0);
         assert_eq!(made, 3);
         vacating.finish(&drops, &third);
+    });
+}
+
+/// A `clear` on one thread while another removes an entry and puts its key
+/// back: the `clear` takes the new value or leaves it to the table, every
+/// value is dropped once, and the table's registry never keeps a record
+/// that left it (the models check each record a `clear` takes out).
+/// Mutant `adopt_belongs_before_registered` makes the put-back record the
+/// table's before it is registered, so the `clear` can take it for one it
+/// took out itself, and leave it registered once vacant.
+#[test]
+fn a_clear_while_an_entry_is_removed_and_put_back() {
+    model(|| {
+        let drops = counter();
+        let (table, key, clearer) = one_entry_being_cleared(&drops);
+        drop(table.remove(&key));
+        table.insert(&key, Counted(drops.clone()));
+        clearer.join().unwrap();
+        let left = table.contains_key(&key);
+        assert_eq!(drops.load(SeqCst), if left { 1 } else { 2 });
+        drop(Arc::try_unwrap(table).ok().unwrap());
+        assert_eq!(drops.load(SeqCst), 2);
+        drop(key);
     });
 }
