@@ -354,15 +354,24 @@ fn a_key_dropped_while_another_thread_looks_up_is_reclaimed_before_its_drop_retu
         let stop = AtomicBool::new(false);
         let (started_tx, started_rx) = mpsc::channel();
         thread::scope(|scope| {
+            // Lookups of every resident, pass after pass until told to stop;
+            // the start is told after the first pass, so that they are
+            // under way when the keys start dying.
             let looker = scope.spawn(|| {
-                let mut found = 0usize;
-                started_tx.send(()).unwrap();
-                while !stop.load(Relaxed) {
+                let (mut found, mut passes) = (0usize, 0usize);
+                let mut started = Some(started_tx);
+                loop {
                     for resident in &residents {
                         found += usize::from(table.contains_key(resident));
                     }
+                    passes += 1;
+                    if let Some(started) = started.take() {
+                        started.send(()).unwrap();
+                    }
+                    if stop.load(Relaxed) {
+                        return (found, passes);
+                    }
                 }
-                found
             });
             started_rx
                 .recv_timeout(HANDSHAKE)
@@ -381,7 +390,12 @@ fn a_key_dropped_while_another_thread_looks_up_is_reclaimed_before_its_drop_retu
                 );
             }
             drop(stop);
-            assert!(looker.join().unwrap() > 0);
+            let (found, passes) = looker.join().unwrap();
+            assert_eq!(
+                found,
+                passes * residents.len(),
+                "a resident went missing while other keys died"
+            );
         });
     });
 }
