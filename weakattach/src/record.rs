@@ -28,8 +28,9 @@
 //! The word also carries what is not the record's lock: `CLAIM`, which
 //! serialises the attaching of a key to new tables while it has no spare
 //! records (`node.rs`), and the node's pins and
-//! `ORPHAN` (see `release.rs`), used in a key's first record only; and
-//! `OVERFLOW`, fixed at creation, which tells a spare record from a first one.
+//! `ORPHAN` (see `release.rs`), used in a key's first record only; `HANDED`,
+//! which a dying key sets on a record that a `clear` holds; and `OVERFLOW`,
+//! fixed at creation, which tells a spare record from a first one.
 
 use core::ptr;
 
@@ -53,9 +54,13 @@ const CLAIM: u32 = 4;
 pub(crate) const OVERFLOW: u32 = 8;
 /// The key is gone; the last unpin frees the node.
 const ORPHAN: u32 = 16;
+/// Set by a dying key's release on a record that a `clear` holds: the
+/// release pinned the node for that `clear`, which unpins it as it lets go
+/// (`Record::hand_off`).
+const HANDED: u32 = 32;
 /// One pin of the node, by a `clear` that took one of its records; the
 /// count takes the bits from here up.
-const PIN: u32 = 32;
+const PIN: u32 = 64;
 const PINS: u32 = !(PIN - 1);
 
 /// `slot` of a record that a table's `clear` took out of its registry and
@@ -210,6 +215,14 @@ impl Record {
         self.try_lock(WRITER)
     }
 
+    /// Sets `WRITER` and `ACTIVE` at once if no writer holds the record: for
+    /// a record of a table that no lookup has ever counted itself in (see
+    /// `Core::lock`).
+    #[inline]
+    pub(crate) fn try_write_active(&self) -> Option<Pending<'_>> {
+        self.try_lock(WRITER | ACTIVE)
+    }
+
     /// Sets `bits` (`WRITER`, with or without `ACTIVE`) if no writer holds
     /// the record.
     #[inline]
@@ -314,6 +327,23 @@ impl Record {
         }
     }
 
+    /// Sets `ACTIVE` on a record whose `WRITER` the caller set and gave up
+    /// the guard of (`Pending::keep_locked`), for a `clear` that holds
+    /// several records at once and has waited for the lookups.
+    pub(crate) fn activate_held(&self) {
+        self.state.fetch_or(ACTIVE, SeqCst);
+    }
+
+    /// Clears `WRITER`, `ACTIVE` and `HANDED`; whether `HANDED` was set.
+    fn unlock(&self) -> bool {
+        let mark = if cfg!(weakattach_mutant = "clear_ignores_hand_off") {
+            0
+        } else {
+            HANDED
+        };
+        self.state.fetch_and(!(WRITER | ACTIVE | mark), SeqCst) & mark != 0
+    }
+
     /// Takes the claim lock of the key whose first record this is. Its holders
     /// run no user code and wait only for the short sections of others.
     pub(crate) fn claim(&self) -> Claiming<'_> {
@@ -330,11 +360,47 @@ impl Record {
         self.state.fetch_add(PIN, SeqCst);
     }
 
+    /// Whether a `clear` has the node pinned, for a key's release, which
+    /// holds one of the node's records (so that every pin taken before that
+    /// record was last let go is seen).
+    pub(crate) fn is_pinned(&self) -> bool {
+        self.state.load(SeqCst) & PINS != 0
+    }
+
     /// Unpins the node; whether the caller must now free it (the key is gone
     /// and this was the last pin).
     pub(crate) fn unpin(&self) -> bool {
         let before = self.state.fetch_sub(PIN, SeqCst);
         before & PINS == PIN && before & ORPHAN != 0
+    }
+
+    /// For a dying key's release that found this record (its own, or one of
+    /// its spares) held by a writer, which can only be a `clear` of its
+    /// table: pins the node (`first` is its first record) on that `clear`'s
+    /// behalf and marks the record `HANDED`, so that the `clear`, as it lets
+    /// go, unpins the node ([`Pending::unlock`], [`WriteGuard::unlock`]) and
+    /// frees it if it is the last. The pin comes first, so it is there by
+    /// the time the `clear` can see the mark. Whether it was handed over:
+    /// `false` if the writer let go meanwhile (the pin is taken back; the
+    /// caller looks again).
+    pub(crate) fn hand_off(&self, first: &Record) -> bool {
+        if cfg!(weakattach_mutant = "hand_off_unpinned") {
+            return true;
+        }
+        first.pin();
+        let mut state = self.state.load(Relaxed);
+        while state & WRITER != 0 {
+            match self
+                .state
+                .compare_exchange_weak(state, state | HANDED, SeqCst, Relaxed)
+            {
+                Ok(_) => return true,
+                Err(now) => state = now,
+            }
+        }
+        let last = first.unpin();
+        debug_assert!(!last, "a key's release unpins before it orphans");
+        false
     }
 
     /// Marks the node of a released key; whether the caller must free it
@@ -441,6 +507,15 @@ impl<'a> Pending<'a> {
         drop(self);
     }
 
+    /// Lets go, for a `clear`: whether a dying key's release handed the node
+    /// over meanwhile (see [`Record::hand_off`]), which the caller must then
+    /// unpin. Dropping the guard instead leaves the mark for the next holder.
+    pub(crate) fn unlock(self) -> bool {
+        let record = self.0;
+        core::mem::forget(self);
+        record.unlock()
+    }
+
     /// Gives up the guard without unlocking: for a record of a key being
     /// released, which nothing else reaches any more.
     pub(crate) fn keep_locked(self) {
@@ -525,6 +600,14 @@ impl<'a> WriteGuard<'a> {
         record.state.fetch_and(!(WRITER | ACTIVE), SeqCst);
         // SAFETY: counted in, and a writer that comes now waits for us.
         unsafe { ReadGuard::new(record, count) }
+    }
+
+    /// Lets go, for a `clear`: as [`Pending::unlock`].
+    pub(crate) fn unlock(mut self) -> bool {
+        let record = self.record;
+        self.value = None;
+        core::mem::forget(self);
+        record.unlock()
     }
 
     /// Gives up the guard without unlocking: for a record of a key being

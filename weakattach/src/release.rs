@@ -4,9 +4,10 @@
 //! and its value dropped; then the node is freed. Nothing else can reach the
 //! records of a dropped key but a `clear` (or drop) of one of its tables on
 //! another thread, and a release waits for nothing: a record such a `clear`
-//! holds is left to it (it drops that value before it returns); one it has
-//! only taken out of its registry is released here and left for it to look
-//! at. The `clear` pinned the node, so whichever of them is last frees it.
+//! holds is left to it (it drops that value before it returns), and the node
+//! is pinned on its behalf; one it has only taken out of its registry (a
+//! writer held it then) is released here and left for it to look at, and the
+//! `clear` pinned the node itself. Whichever of them is last frees it.
 //!
 //! Dropping a value may drop further keys (a value that owns keys). Their
 //! releases are not run on the spot: they are queued on the thread's release
@@ -128,7 +129,7 @@ unsafe fn release_now(node: *mut Node) {
                     0 => &node.first,
                     n => node.spare(n - 1)?,
                 };
-                let detached = detach(record);
+                let detached = detach(node, record);
                 if self.next == 0 {
                     // No key, no new spare records.
                     self.alone = detached.alone && !node.has_spares();
@@ -182,22 +183,38 @@ struct Detached {
 
 /// Takes the value of a dying key's record out of its table, with the
 /// function that drops it. Only a table's `clear` (or drop) can be in the
-/// record: if it holds the record, the value is the `clear`'s to drop (it
-/// pinned the node, so the node outlives its work); if it only took the
-/// record out of its registry, the value is still ours, and the `clear` will
+/// record: if it holds the record, the value is the `clear`'s to drop, and
+/// the node is handed over to it (pinned on its behalf, so the node
+/// outlives its work); if it only took the record out of its registry
+/// (and pinned the node), the value is still ours, and the `clear` will
 /// find the record vacant.
-fn detach(record: &Record) -> Detached {
-    let Some(pending) = record.try_write() else {
-        return Detached {
-            value: None,
-            alone: false,
-        };
+fn detach(node: &Node, record: &Record) -> Detached {
+    let pending = loop {
+        if let Some(pending) = record.try_write() {
+            break pending;
+        }
+        if record.hand_off(&node.first) {
+            return Detached {
+                value: None,
+                alone: false,
+            };
+        }
+        // The `clear` let go meanwhile: the record is ours now.
     };
     let pinned = pending.was_pinned();
     let table = record.table();
     if table.is_null() {
-        // A vacant record is in no registry.
-        pending.keep_locked();
+        // A vacant record is in no registry. A `clear` that has the node
+        // pinned may still look at it (one that took it out of its registry
+        // while a `remove` held it): let go for that `clear`, or it would
+        // wait for us forever.
+        if (pinned || node.first.is_pinned())
+            && !cfg!(weakattach_mutant = "release_keeps_vacant_locked")
+        {
+            pending.release();
+        } else {
+            pending.keep_locked();
+        }
         return Detached {
             value: None,
             alone: !pinned,

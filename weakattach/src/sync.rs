@@ -69,10 +69,13 @@ impl<T> MutPtr<T> {
 /// The life of a heap block, as loom sees it: [`Lifetime::used`] is a use
 /// of the block by a thread that may not be the one to free it, and
 /// [`Lifetime::ends`] is its free, so that a free that nothing orders after
-/// such a use fails a model. Nothing outside loom (a zero-sized field).
+/// such a use fails a model, and so does a block never freed (loom's
+/// `Track`). Nothing outside loom (a zero-sized field).
 pub(crate) struct Lifetime {
     #[cfg(all(loom, feature = "loom"))]
     cell: UnsafeCell<()>,
+    #[cfg(all(loom, feature = "loom"))]
+    _leak: loom::alloc::Track<()>,
 }
 
 #[allow(clippy::unused_self)] // used under loom only
@@ -81,6 +84,8 @@ impl Lifetime {
         Lifetime {
             #[cfg(all(loom, feature = "loom"))]
             cell: UnsafeCell::new(()),
+            #[cfg(all(loom, feature = "loom"))]
+            _leak: loom::alloc::Track::new(()),
         }
     }
 

@@ -20,11 +20,15 @@
 //! - a key's release (`release.rs`) needs no one to get out of its way but
 //!   a `clear`;
 //! - a `clear` takes records out of the registry (marking them `CLAIMED`)
-//!   and pins their nodes, then deals with each under its write lock. A
-//!   `remove` or a release may get to such a record first and take its
-//!   value: the `clear` then finds the record vacant (or registered again,
-//!   as a new entry) and leaves it, and its pin kept the node alive for that
-//!   look.
+//!   and, under the same lock, write-locks each that no writer holds: those
+//!   are its own from then on, and a key that dies meanwhile hands its node
+//!   over to the `clear` (`Record::hand_off`). A record that a writer holds
+//!   (a `remove`, a `with_mut`, a dying key's release) it leaves for later
+//!   and pins the node instead, then deals with the record under its write
+//!   lock. A `remove` or a release may get to such a record first and take
+//!   its value: the `clear` then finds the record vacant (or registered
+//!   again, as a new entry) and leaves it, and its pin kept the node alive
+//!   for that look.
 //!
 //! Locks are taken in one order, and none is held while user code runs but
 //! the lock of the record that the code was given: a key's claim lock, then
@@ -482,7 +486,7 @@ impl Core {
         reentrancy::check_table(self);
         let mut rest = Rest(Taking {
             table: self,
-            batch: [(ptr::null(), ptr::null()); BATCH],
+            batch: [Taken::NONE; BATCH],
             next: 0,
             len: 0,
         });
@@ -493,17 +497,19 @@ impl Core {
         drop(rest);
     }
 
-    /// The value of a record this `clear` took out of the registry, unless a
-    /// `remove` or the key's release took it first (the record is vacant, or
-    /// belongs to the table again as a new, registered entry).
-    fn take_claimed(&self, node: &Node, record: &Record) -> Option<Word> {
+    /// The value of a record this `clear` took out of the registry but could
+    /// not hold at once (its node is pinned), unless a `remove` or the key's
+    /// release took it first (the record is vacant, or belongs to the table
+    /// again as a new, registered entry). Lets go of the record; whether the
+    /// key's release handed the node over meanwhile comes with the value.
+    fn take_claimed(&self, node: &Node, record: &Record) -> (Option<Word>, bool) {
         // `check_table` made sure that no user code of this table runs on
         // this thread, so this waits only for other threads.
         let pending = self.lock(record);
         let ours = cfg!(weakattach_mutant = "clear_skips_recheck")
             || (record.belongs_to(self) && record.is_claimed());
         if !ours {
-            return None;
+            return (None, pending.unlock());
         }
         if !pending.is_active() {
             self.quiesce();
@@ -512,7 +518,28 @@ impl Core {
         // SAFETY: the record belongs to this table, so it holds a value.
         let word = unsafe { guard.take() };
         node::vacate(node, &mut guard, self);
-        Some(word)
+        (Some(word), guard.unlock())
+    }
+
+    /// Sets `WRITER` on a record just taken out of the registry, if no writer
+    /// holds it, and `ACTIVE` with it if the table was never read (as
+    /// `lock`, without waiting); whether `ACTIVE` was set too.
+    fn try_hold(&self, record: &Record, unread: bool) -> Option<bool> {
+        if unread {
+            let pending = record.try_write_active()?;
+            // `SeqCst`, after the bits: see `quiesce`.
+            if self.readers.load(SeqCst).is_null()
+                || cfg!(weakattach_mutant = "unread_table_unchecked")
+            {
+                pending.keep_locked();
+                return Some(true);
+            }
+            pending.release();
+        }
+        record.try_write().map(|pending| {
+            pending.keep_locked();
+            false
+        })
     }
 }
 
@@ -520,12 +547,40 @@ impl Core {
 const BATCH: usize = 16;
 
 /// A `clear` under way: the records it took out of the registry and has
-/// not dealt with yet, each with its node, pinned.
+/// not dealt with yet, each with its node.
+///
+/// A record that no writer holds as the `clear` takes it out is held by the
+/// `clear` from then on (write-locked under the registry's lock, and
+/// `ACTIVE` before any is dealt with): nothing else can touch it, so its
+/// node needs no pin, and a key that dies meanwhile hands its node over
+/// (`Record::hand_off`). A record that a writer holds is left to that
+/// writer for now: the `clear` pins its node, and locks it when it gets
+/// there (`take_claimed`).
 struct Taking<'a> {
     table: &'a Core,
-    batch: [(*const Record, *const Node); BATCH],
+    batch: [Taken; BATCH],
     next: usize,
     len: usize,
+}
+
+/// A record a `clear` took out of the registry, with its node.
+#[derive(Clone, Copy)]
+struct Taken {
+    record: *const Record,
+    node: *const Node,
+    /// Write-locked by the `clear` (else its node is pinned).
+    held: bool,
+    /// Held and `ACTIVE`.
+    active: bool,
+}
+
+impl Taken {
+    const NONE: Taken = Taken {
+        record: ptr::null(),
+        node: ptr::null(),
+        held: false,
+        active: false,
+    };
 }
 
 impl Taking<'_> {
@@ -539,19 +594,37 @@ impl Taking<'_> {
                     return None;
                 }
             }
-            let (record, node) = self.batch[self.next];
+            let Taken {
+                record, node, held, ..
+            } = self.batch[self.next];
             self.next += 1;
-            // SAFETY: pinned, so alive until we unpin.
-            let word = self
-                .table
-                .take_claimed(unsafe { &*node }, unsafe { &*record });
-            // SAFETY: as above.
-            unsafe { (*node).life.used() };
-            // SAFETY: as above.
-            if unsafe { (*node).first.unpin() } {
-                // SAFETY: the key is gone and this was the last pin; `node`
-                // has the provenance of the whole node.
-                unsafe { Node::free(node.cast_mut()) };
+            // SAFETY: held or pinned, so alive until we let go or unpin.
+            let (node_ref, record_ref) = unsafe { (&*node, &*record) };
+            let (word, handed) = if held {
+                // SAFETY: held since it left the registry, so it still belongs
+                // to the table and holds a value.
+                let mut guard = unsafe { WriteGuard::adopt(record_ref) };
+                // SAFETY: as above.
+                let word = unsafe { guard.take() };
+                node::vacate(node_ref, &mut guard, self.table);
+                node_ref.life.used();
+                (Some(word), guard.unlock())
+            } else {
+                self.table.take_claimed(node_ref, record_ref)
+            };
+            // Past the unlock, only a pin keeps the node alive: the
+            // release's, handed over, and our own for a record not held.
+            let pins = usize::from(handed) + usize::from(!held);
+            if !held {
+                node_ref.life.used();
+            }
+            for _ in 0..pins {
+                // SAFETY: pinned, so alive until this unpin.
+                if unsafe { (*node).first.unpin() } {
+                    // SAFETY: the key is gone and this was the last pin;
+                    // `node` has the provenance of the whole node.
+                    unsafe { Node::free(node.cast_mut()) };
+                }
             }
             if word.is_some() {
                 return word;
@@ -559,26 +632,56 @@ impl Taking<'_> {
         }
     }
 
-    /// Takes up to `BATCH` records out of the registry, pinning their nodes.
+    /// Takes up to `BATCH` records out of the registry, holding each that no
+    /// writer holds and pinning the nodes of the others; then waits for the
+    /// lookups that may not have seen the records held, and makes them
+    /// `ACTIVE`.
     fn refill(&mut self) {
+        let unread = self.table.readers.load(Acquire).is_null();
         let mut registry = self.table.registry.lock();
         self.next = 0;
         self.len = 0;
+        let mut waiting = false;
         while self.len < BATCH {
             let Some(record) = registry.pop() else {
                 break;
             };
             // SAFETY: a record in a registry is alive, with the provenance
             // `Registry::add` asks for; taken out, its node stays alive while
-            // pinned, which we do before its key's release can see that the
-            // record was taken (under the same lock).
+            // we hold the record or have the node pinned, which we do before
+            // its key's release can see that the record was taken (under the
+            // same lock).
             let node = unsafe { node::node_of(record) };
             // SAFETY: as above.
-            check_belongs(unsafe { &*record });
-            // SAFETY: as above.
-            unsafe { (*node).first.pin() };
-            self.batch[self.len] = (record, node);
+            let record_ref = unsafe { &*record };
+            check_belongs(record_ref);
+            let held = self.table.try_hold(record_ref, unread);
+            if held.is_none() {
+                // SAFETY: as above.
+                unsafe { (*node).first.pin() };
+            }
+            waiting |= held == Some(false);
+            self.batch[self.len] = Taken {
+                record,
+                node,
+                held: held.is_some(),
+                active: held == Some(true),
+            };
             self.len += 1;
+        }
+        drop(registry);
+        if waiting {
+            // Every record held is `WRITER` by now: one wait covers them all,
+            // and each is `ACTIVE` before any is dealt with, so that no
+            // lookup that comes after the wait reads one.
+            self.table.quiesce();
+            for taken in &mut self.batch[..self.len] {
+                if taken.held && !taken.active {
+                    // SAFETY: held, so alive.
+                    unsafe { (*taken.record).activate_held() };
+                    taken.active = true;
+                }
+            }
         }
     }
 }

@@ -325,13 +325,33 @@ fn a_clear_and_a_remove_of_one_entry() {
     });
 }
 
+/// A key's entry is removed and the key dies while another thread clears
+/// its table: the `clear` may take the record out of the registry while the
+/// `remove` holds it, and then pins the node instead of holding the record,
+/// so the key's release must leave the node to the `clear` even though the
+/// record is vacant by then. Mutant `release_ignores_pins` frees the node of
+/// a key in one table without asking whether a `clear` has it pinned.
+#[test]
+fn a_key_removed_and_dropped_while_its_table_is_cleared() {
+    model(|| {
+        let drops = counter();
+        let (table, key, clearer) = one_entry_being_cleared(&drops);
+        drop(table.remove(&key));
+        drop(key);
+        clearer.join().unwrap();
+        assert_eq!(drops.load(SeqCst), 1);
+    });
+}
+
 /// A key dies while another thread clears one of its tables: whichever gets
 /// to the record first drops the value, once, and the node is freed by
 /// whichever is last (loom fails a model whose free of a node is not
-/// ordered after a `clear`'s use of it). Mutant
+/// ordered after a `clear`'s use of it, or that never frees it). Mutant
 /// `release_keeps_claimed_locked` keeps a record locked that the `clear`
-/// still has to look at; mutant `release_ignores_pins` frees the node of a
-/// key in one table without asking whether a `clear` has it pinned.
+/// still has to look at; mutant `hand_off_unpinned` lets a key whose record
+/// the `clear` holds go without pinning its node for the `clear`, and
+/// mutant `clear_ignores_hand_off` lets the `clear` go without unpinning a
+/// node handed over to it.
 #[test]
 fn a_key_dropped_while_its_table_is_cleared() {
     model(|| {
