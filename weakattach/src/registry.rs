@@ -2,8 +2,8 @@
 //! drop find them: one pointer per entry, to the record in the key's node.
 //!
 //! Each record knows its position (`slot`), so removing any entry is a swap
-//! with the last one. The storage grows by doubling when full and shrinks by
-//! half when a quarter full: a table gives its memory back as its keys die,
+//! with the last one. The storage grows when full (fourfold while small, by
+//! doubling from `KEEP` entries on) and shrinks by half when a quarter full: a table gives its memory back as its keys die,
 //! at amortized O(1) per removal, and a table that hovers at a boundary does
 //! not reallocate on every call.
 //!
@@ -40,6 +40,9 @@ impl Registry {
             .ok()
             .filter(|&slot| slot != CLAIMED)
             .expect("weakattach: a table holds at most 4,294,967,294 entries");
+        if self.records.len() == self.records.capacity() {
+            self.grow();
+        }
         self.records.push(record);
         // SAFETY: the record is alive (the caller is adding it); under the
         // table's lock (see the module docs).
@@ -79,6 +82,21 @@ impl Registry {
         unsafe { (*record).set_slot(CLAIMED) };
         self.shrink();
         Some(record)
+    }
+
+    /// Makes room for 4 entries, then grows fourfold up to `KEEP` and by
+    /// doubling after: a short-lived table of a few entries (a set built for
+    /// one traversal) reallocates once or twice, not at 4, 8 and 16 as a
+    /// `Vec` would.
+    #[cold]
+    fn grow(&mut self) {
+        let capacity = self.records.capacity();
+        let more = if capacity < KEEP {
+            (capacity * 3).max(4)
+        } else {
+            capacity
+        };
+        self.records.reserve_exact(more);
     }
 
     fn shrink(&mut self) {
