@@ -670,6 +670,13 @@ impl Taking<'_> {
             self.len += 1;
         }
         drop(registry);
+        let taken = &mut self.batch[..self.len];
+        if taken.iter().any(|taken| !taken.held) {
+            // The records held first: dealing with one that a writer holds
+            // waits for that writer, whose code may be reading (and so
+            // waiting for) an entry this `clear` holds.
+            taken.sort_unstable_by_key(|taken| !taken.held);
+        }
         if waiting {
             // Every record held is `WRITER` by now: one wait covers them all,
             // and each is `ACTIVE` before any is dealt with, so that no
