@@ -2,7 +2,8 @@
 //! Values may own keys of the same or other tables to any depth (a chain of
 //! 1,000,000 keys is reclaimed on a thread with a 256 KiB stack); keys may be
 //! dropped anywhere (inside closures, inside value destructors, during
-//! thread-local destruction); another table works inside a closure; the same
+//! thread-local destruction); another table works inside a closure, and a
+//! `clear` beside a closure that reads another entry finishes; the same
 //! table used from code it runs panics with a message that says so, and never
 //! hangs.
 //!
@@ -442,6 +443,43 @@ fn another_table_inside_a_closure_works() {
         assert_eq!(outer.get(&dog), Some(2));
         assert_eq!(third.get(&dog).as_deref(), Some("made inside"));
         assert!(!inner.contains_key(&dog) && !set.contains(&dog));
+    });
+}
+
+/// A `clear` on one thread while another runs a `with_mut` closure of the
+/// same table that reads another entry (which the documentation promises to
+/// work): the `clear` takes both entries out at once, the closure's (which it
+/// must wait for) and the one the closure reads (which the closure waits
+/// for), and it must deal with the second before it waits for the first.
+#[test]
+fn a_clear_during_a_with_mut_that_reads_another_entry_finishes() {
+    within_deadline("a clear beside a with_mut closure", || {
+        let table: Arc<WeakMap<Anchor, u32>> = Arc::new(WeakMap::new());
+        let (read, written) = (Arc::new(Anchor::new()), Arc::new(Anchor::new()));
+        // Inserted in this order, `written` is the first the `clear` takes.
+        table.insert(&read, 5);
+        table.insert(&written, 6);
+        let (inside, entered) = std::sync::mpsc::channel();
+        let writer = {
+            let (table, read, written) = (table.clone(), read.clone(), written.clone());
+            thread::spawn(move || {
+                table.with_mut(&written, |v| {
+                    inside.send(()).unwrap();
+                    // Time for the `clear` to take both entries out.
+                    thread::sleep(std::time::Duration::from_millis(100));
+                    *v += table.get(&read).unwrap_or(0);
+                })
+            })
+        };
+        entered.recv().unwrap();
+        let clearer = {
+            let table = table.clone();
+            thread::spawn(move || table.clear())
+        };
+        assert_eq!(writer.join().unwrap(), Some(()));
+        clearer.join().unwrap();
+        assert_eq!(table.get(&read), None);
+        assert_eq!(table.get(&written), None);
     });
 }
 

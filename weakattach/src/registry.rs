@@ -3,9 +3,10 @@
 //!
 //! Each record knows its position (`slot`), so removing any entry is a swap
 //! with the last one. The storage grows when full (fourfold while small, by
-//! doubling from `KEEP` entries on) and shrinks by half when a quarter full: a table gives its memory back as its keys die,
-//! at amortized O(1) per removal, and a table that hovers at a boundary does
-//! not reallocate on every call.
+//! doubling from `KEEP` entries on) and shrinks by half when a quarter full:
+//! a table gives its memory back as its keys die, at amortized O(1) per
+//! removal, and a table that hovers at a boundary does not reallocate on
+//! every call.
 //!
 //! Every access to a registry, and to the `slot` of a record in it, happens
 //! under the table's lock (but for one read by a `clear` that holds the
