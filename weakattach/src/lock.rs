@@ -35,12 +35,14 @@ unsafe impl<T: Send> Sync for SpinLock<T> {}
 unsafe impl<T: Send> Send for SpinLock<T> {}
 
 impl<T> SpinLock<T> {
-    pub(crate) fn new(data: T) -> Self {
-        SpinLock {
-            locked: AtomicBool::new(false),
-            data: UnsafeCell::new(data),
-            #[cfg(all(loom, feature = "loom"))]
-            model: loom::sync::Mutex::new(()),
+    const_fn! {
+        pub(crate) const fn new(data: T) -> Self {
+            SpinLock {
+                locked: AtomicBool::new(false),
+                data: UnsafeCell::new(data),
+                #[cfg(all(loom, feature = "loom"))]
+                model: loom::sync::Mutex::new(()),
+            }
         }
     }
 

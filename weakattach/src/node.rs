@@ -21,7 +21,7 @@
 //! happens under the key's claim lock while it has no spares, under its
 //! index's lock once it has (see `Node::attach_with`), so one key never gets
 //! two records for one table. Everything else on a record happens under its
-//! own lock.
+//! own lock (but a dying key's release, `release.rs`).
 
 use core::hash::{BuildHasherDefault, Hasher};
 use core::ptr;

@@ -84,7 +84,8 @@ pub(crate) struct Record {
     /// and store on the targets we know.
     slot: AtomicU32,
     /// The value (see `value.rs`) while `table` is set: read under the read
-    /// lock, written under the write lock.
+    /// lock, written under the write lock, and taken by a dying key's release
+    /// once it has the record out of its registry (`Record::take_dying`).
     value: UnsafeCell<Word>,
 }
 
@@ -147,6 +148,22 @@ impl Record {
     /// Takes the value out of a record that nobody else can reach.
     pub(crate) fn take_unshared(&mut self) -> Word {
         // SAFETY: `&mut self`: no other access to the value.
+        unsafe { core::mem::replace(self.value.get_mut().deref(), Word::uninit()) }
+    }
+
+    /// Takes the value out of a dying key's record, without its lock, for
+    /// the key's release that has just taken the record out of its registry
+    /// (`Core::unregister_dying`). A `clear` that took the record out of
+    /// another registry before the key was attached here may still lock it
+    /// (`Table::take_claimed`), but finds it not its own and lets go without
+    /// touching the value.
+    ///
+    /// # Safety
+    /// As above: the record belonged to a table, the caller took it out of
+    /// that table's registry, and its key is gone.
+    pub(crate) unsafe fn take_dying(&self) -> Word {
+        // SAFETY: the caller's promise: nothing else reads or writes the
+        // value any more.
         unsafe { core::mem::replace(self.value.get_mut().deref(), Word::uninit()) }
     }
 

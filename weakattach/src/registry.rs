@@ -8,13 +8,163 @@
 //! removal, and a table that hovers at a boundary does not reallocate on
 //! every call.
 //!
+//! A registry has no lock of its own. It is guarded by one of a fixed set of
+//! locks that live as long as the program, picked by the address of its
+//! table ([`lock`]), so a lock can be taken for a table that may be gone: a
+//! dying key's release takes the lock of the table its record names, and
+//! only then finds out whether the record is still registered, and so
+//! whether the table is alive (`Core::unregister_dying`). Tables whose
+//! addresses pick the same lock share it; no thread holds two registry
+//! locks at once, so that never deadlocks.
+//!
 //! Every access to a registry, and to the `slot` of a record in it, happens
-//! under the table's lock (but for one read by a `clear` that holds the
-//! record, `Record::is_claimed`); a record stays alive while it is in a
-//! registry (its key's release takes it out first, under that lock). A
-//! `clear` takes records out a batch at a time, under one lock each.
+//! under its lock (but for one read by a `clear` that holds the record,
+//! `Record::is_claimed`); a record stays alive while it is in a registry
+//! (its key's release takes it out first, under that lock), and a table is
+//! freed only once its registry is empty. A `clear` takes records out a
+//! batch at a time, under one lock each.
 
+use core::marker::PhantomData;
+use core::ops::{Deref, DerefMut};
+
+use crate::lock::{SpinGuard, SpinLock};
 use crate::record::{CLAIMED, Record};
+use crate::sync::{MutPtr, UnsafeCell};
+
+/// How many registry locks there are: a power of two.
+#[cfg(not(all(loom, feature = "loom")))]
+const LOCKS: usize = 64;
+
+/// A registry lock, alone in its cache line: threads that work on tables
+/// with different locks share no line.
+#[cfg(not(all(loom, feature = "loom")))]
+#[repr(align(64))]
+struct Stripe(SpinLock<()>);
+
+/// Takes the registry lock of the table at `table`, which need not be alive
+/// (the address is only hashed).
+#[inline]
+pub(crate) fn lock(table: *const ()) -> Held {
+    #[cfg(debug_assertions)]
+    nesting::enter();
+    #[cfg(not(all(loom, feature = "loom")))]
+    {
+        static STRIPES: [Stripe; LOCKS] = [const { Stripe(SpinLock::new(())) }; LOCKS];
+        // Fibonacci hashing: the high bits of the address times 2^64/φ.
+        let hash = (table.addr() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            >> (u64::BITS - LOCKS.trailing_zeros());
+        #[allow(clippy::cast_possible_truncation)] // below `LOCKS`
+        Held {
+            _lock: STRIPES[hash as usize].0.lock(),
+        }
+    }
+    #[cfg(all(loom, feature = "loom"))]
+    {
+        // One lock for every table: addresses differ from one execution of a
+        // model to the next, and loom needs each to make the same calls.
+        loom::lazy_static! {
+            static ref STRIPE: SpinLock<()> = SpinLock::new(());
+        }
+        let _ = table;
+        Held {
+            _lock: STRIPE.lock(),
+        }
+    }
+}
+
+/// A registry lock, held; dropping it unlocks.
+pub(crate) struct Held {
+    _lock: SpinGuard<'static, ()>,
+}
+
+#[cfg(debug_assertions)]
+impl Drop for Held {
+    fn drop(&mut self) {
+        nesting::leave();
+    }
+}
+
+/// Debug builds check that no thread takes a registry lock while it holds
+/// one: with two tables that share a lock, it would wait for itself.
+#[cfg(debug_assertions)]
+mod nesting {
+    use core::cell::Cell;
+
+    thread_local_const! {
+        static HOLDS: Cell<bool> = Cell::new(false);
+    }
+
+    pub(super) fn enter() {
+        let _ = HOLDS.try_with(|holds| {
+            assert!(
+                !holds.replace(true),
+                "weakattach: a registry lock taken while one is held"
+            );
+        });
+    }
+
+    pub(super) fn leave() {
+        let _ = HOLDS.try_with(|holds| holds.set(false));
+    }
+}
+
+/// A table's registry, reached through its lock.
+pub(crate) struct Guarded(UnsafeCell<Registry>);
+
+// SAFETY: the registry's pointers are to records, which are made to be
+// reached from any thread; it is used only under its lock (`Locked`), by one
+// thread at a time.
+unsafe impl Send for Guarded {}
+// SAFETY: as above.
+unsafe impl Sync for Guarded {}
+
+impl Guarded {
+    const_fn! {
+        pub(crate) const fn new() -> Self {
+            Guarded(UnsafeCell::new(Registry::new()))
+        }
+    }
+
+    /// The registry, under `lock`.
+    ///
+    /// # Safety
+    /// `lock` is the lock of the table that holds this registry, taken by
+    /// [`lock`] with that table's address.
+    #[inline]
+    pub(crate) unsafe fn locked(&self, lock: Held) -> Locked<'_> {
+        Locked {
+            registry: self.0.get_mut(),
+            _lock: lock,
+            _guarded: PhantomData,
+        }
+    }
+}
+
+/// A registry and its lock, held; dropping it unlocks.
+pub(crate) struct Locked<'a> {
+    /// The access, which ends before the lock is released (fields drop in
+    /// order).
+    registry: MutPtr<Registry>,
+    _lock: Held,
+    _guarded: PhantomData<&'a Guarded>,
+}
+
+impl Deref for Locked<'_> {
+    type Target = Registry;
+
+    fn deref(&self) -> &Registry {
+        // SAFETY: as in `deref_mut`.
+        unsafe { self.registry.deref() }
+    }
+}
+
+impl DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut Registry {
+        // SAFETY: the registry's lock is held (see `Guarded::locked`), so
+        // this is the only access; the borrow is tied to `&mut self`.
+        unsafe { self.registry.deref() }
+    }
+}
 
 /// Below this capacity a registry does not shrink.
 const KEEP: usize = 16;
@@ -24,7 +174,7 @@ pub(crate) struct Registry {
 }
 
 impl Registry {
-    pub(crate) const fn new() -> Self {
+    const fn new() -> Self {
         Registry {
             records: Vec::new(),
         }

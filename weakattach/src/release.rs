@@ -3,8 +3,12 @@
 //! Each record that belongs to a table is taken out of that table's registry
 //! and its value dropped; then the node is freed. Nothing else can reach the
 //! records of a dropped key but a `clear` (or drop) of one of its tables on
-//! another thread, and a release waits for nothing: a record such a `clear`
-//! holds is left to it (it drops that value before it returns), and the node
+//! another thread, and a release waits for nothing. A record still in its
+//! registry is taken out under the registry's lock alone, without its own
+//! (`Core::unregister_dying`): a `clear` takes records out under that same
+//! lock, so one of the two gets the record, and once the release has it
+//! nothing else does. One that such a `clear` took out first and holds is
+//! left to it (it drops that value before it returns), and the node
 //! is pinned on its behalf; one it has only taken out of its registry (a
 //! writer held it then) is released here and left for it to look at, and the
 //! `clear` pinned the node itself. Whichever of them is last frees it.
@@ -65,6 +69,8 @@ pub(crate) unsafe fn release(node: *mut Node) {
         let _finish = Finish(queue);
         // SAFETY: handed over by our caller.
         unsafe { release_now(node) };
+        // Here, not only in `Finish`: a drop that panics in this run still
+        // has `Finish` to release the rest.
         queue.run();
     });
     if queued.is_err() {
@@ -111,14 +117,38 @@ impl Queue {
 /// # Safety
 /// As for [`release`].
 unsafe fn release_now(node: *mut Node) {
+    // SAFETY: the node stays alive until `Free` frees it, or the last
+    // `clear` that pinned it does.
+    let node_ref = unsafe { &*node };
+    if node_ref.has_spares() {
+        // SAFETY: as for `release`.
+        unsafe { release_with_spares(node) };
+        return;
+    }
+    // The common case, a key whose entries were never in two tables at once:
+    // one record, and no spares can be made any more (that needs the key).
+    let detached = detach(node_ref, &node_ref.first);
+    let _free = Free {
+        node,
+        alone: detached.alone,
+    };
+    if let Some((drop_word, word)) = detached.value {
+        // SAFETY: `drop_word` is the word's own (see `detach`).
+        unsafe { drop_word(word) };
+    }
+}
+
+/// [`release_now`] for a key with spare records: a `clear` of any of their
+/// tables may have the node pinned, so it is never ours alone.
+///
+/// # Safety
+/// As for [`release`].
+unsafe fn release_with_spares(node: *mut Node) {
     struct Rest {
         node: *mut Node,
         /// The next record to look at: 0 for the first, `n + 1` for the
         /// spare record `n`.
         next: usize,
-        /// Whether no `clear` can reach the node any more: it has no spare
-        /// records and its first is `Detached::alone`.
-        alone: bool,
     }
     impl Rest {
         fn next_value(&mut self) -> Option<(DropWord, Word)> {
@@ -130,10 +160,6 @@ unsafe fn release_now(node: *mut Node) {
                     n => node.spare(n - 1)?,
                 };
                 let detached = detach(node, record);
-                if self.next == 0 {
-                    // No key, no new spare records.
-                    self.alone = detached.alone && !node.has_spares();
-                }
                 self.next += 1;
                 if detached.value.is_some() {
                     return detached.value;
@@ -147,26 +173,38 @@ unsafe fn release_now(node: *mut Node) {
                 // SAFETY: `drop_word` is the word's own (see `detach`).
                 unsafe { drop_word(word) };
             }
-            // SAFETY: the node stays alive until freed here or by the last
-            // `clear` that pinned it.
-            let node = unsafe { &*self.node };
-            // A node no `clear` can reach is ours alone: no need to tell the
-            // `clear`s that we are done.
-            if self.alone || node.first.orphan() {
-                // SAFETY: every record is out of every registry, and no `clear`
-                // has the node pinned.
-                unsafe { Node::free(self.node) };
-            }
+            drop(Free {
+                node: self.node,
+                alone: false,
+            });
         }
     }
-    let mut rest = Rest {
-        node,
-        next: 0,
-        alone: false,
-    };
+    let mut rest = Rest { node, next: 0 };
     while let Some((drop_word, word)) = rest.next_value() {
         // SAFETY: as above.
         unsafe { drop_word(word) };
+    }
+}
+
+/// Frees a released node once every record is detached and its values
+/// dropped (or their drops have panicked), unless a `clear` still has it
+/// pinned: the last of those frees it.
+struct Free {
+    node: *mut Node,
+    /// No `clear` can reach the node (see `Detached::alone`): it is ours
+    /// alone, and no `clear` needs to be told that we are done.
+    alone: bool,
+}
+
+impl Drop for Free {
+    fn drop(&mut self) {
+        // SAFETY: alive until freed here or by the last `clear` that pinned
+        // it.
+        if self.alone || unsafe { (*self.node).first.orphan() } {
+            // SAFETY: every record is out of every registry, and no `clear`
+            // has the node pinned.
+            unsafe { Node::free(self.node) };
+        }
     }
 }
 
@@ -189,6 +227,22 @@ struct Detached {
 /// (and pinned the node), the value is still ours, and the `clear` will
 /// find the record vacant.
 fn detach(node: &Node, record: &Record) -> Detached {
+    // SAFETY: the key is gone.
+    if let Some(drop_word) = unsafe { Core::unregister_dying(record) } {
+        // Out of its registry: no `clear` can take the record any more, and
+        // none holds it for its value.
+        // SAFETY: as above.
+        let word = unsafe { record.take_dying() };
+        // A `clear` that took it out of another table's registry before the
+        // key came here may still have the node pinned: every pin taken
+        // before the key was attached here is seen (the attach came after
+        // the `clear` had vacated the record), and none is taken after.
+        let pinned = node.first.is_pinned() && !cfg!(weakattach_mutant = "dying_ignores_pins");
+        return Detached {
+            value: Some((drop_word, word)),
+            alone: !pinned,
+        };
+    }
     let pending = loop {
         if let Some(pending) = record.try_write() {
             break pending;

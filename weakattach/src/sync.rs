@@ -20,7 +20,7 @@ pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
 
 #[cfg(not(all(loom, feature = "loom")))]
 impl<T> UnsafeCell<T> {
-    pub(crate) fn new(value: T) -> Self {
+    pub(crate) const fn new(value: T) -> Self {
         UnsafeCell(core::cell::UnsafeCell::new(value))
     }
 

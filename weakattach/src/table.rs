@@ -18,7 +18,11 @@
 //!   so a call that finds the record, or a `clear` that takes it out of the
 //!   registry, finds it complete;
 //! - a key's release (`release.rs`) needs no one to get out of its way but
-//!   a `clear`;
+//!   a `clear`: it takes a record that is still registered out of its
+//!   registry under the registry's lock alone, which it can take before it
+//!   knows the table is alive (the lock is picked by the table's address and
+//!   outlives every table, `registry.rs`); only a record that a `clear` took
+//!   out first does it lock;
 //! - a `clear` takes records out of the registry (marking them `CLAIMED`)
 //!   and, under the same lock, write-locks each that no writer holds: those
 //!   are its own from then on, and a key that dies meanwhile hands its node
@@ -40,12 +44,11 @@
 use core::ptr;
 
 use crate::anchor::Anchor;
-use crate::lock::SpinLock;
 use crate::node::{self, Claim, Node};
 use crate::readers::Readers;
-use crate::record::{ACTIVE, Pending, ReadGuard, Record, WRITER, WriteGuard};
+use crate::record::{ACTIVE, CLAIMED, Pending, ReadGuard, Record, WRITER, WriteGuard};
 use crate::reentrancy::{self, Frame};
-use crate::registry::Registry;
+use crate::registry::{self, Guarded, Locked};
 use crate::sync::{
     AtomicPtr,
     Ordering::{Acquire, SeqCst},
@@ -54,7 +57,7 @@ use crate::sync::{
 use crate::value::{self, DropWord, Owned, Word};
 
 pub(crate) struct Core {
-    registry: SpinLock<Registry>,
+    registry: Guarded,
     /// Drops a value of this table's type.
     drop_word: DropWord,
     /// Null until the table is first read; then its reader slots, made by
@@ -72,18 +75,22 @@ impl Drop for Core {
     }
 }
 
-// SAFETY: the registry's pointers are to records, which are made to be
-// reached from any thread; they are used only under the registry's lock.
-unsafe impl Send for Registry {}
-
 impl Core {
     /// A table of `V`s.
     pub(crate) fn new<V>() -> Core {
         Core {
-            registry: SpinLock::new(Registry::new()),
+            registry: Guarded::new(),
             drop_word: value::drop_word::<V>,
             readers: AtomicPtr::new(ptr::null_mut()),
         }
+    }
+
+    /// The registry, locked.
+    #[inline]
+    fn registry(&self) -> Locked<'_> {
+        let lock = registry::lock(ptr::from_ref(self).cast());
+        // SAFETY: the lock of this table's address.
+        unsafe { self.registry.locked(lock) }
     }
 
     /// The table's reader slots, made on first use.
@@ -147,7 +154,7 @@ impl Core {
     fn register(&self, record: *const Record) {
         // SAFETY: the caller's promise: a live record.
         check_belongs(unsafe { &*record });
-        self.registry.lock().add(record);
+        self.registry().add(record);
     }
 
     /// Takes `record`, which belongs to the table at `this`, out of its
@@ -165,12 +172,57 @@ impl Core {
         // SAFETY: the caller's promise.
         let table = unsafe { &*this };
         let drop_word = table.drop_word;
-        let mut registry = table.registry.lock();
+        let mut registry = table.registry();
         // SAFETY: the record belongs to this table: it is in the registry, or
         // a `clear` took it out.
         let registered = unsafe { registry.remove(record) };
         drop(registry);
         (drop_word, registered)
+    }
+
+    /// For a dying key's record: takes it out of the registry of the table
+    /// it belongs to, if it is still there, without the record's lock, and
+    /// returns the function that drops its value. `None` if the record is
+    /// vacant, or a `clear` took it out of the registry first (and holds it,
+    /// or will look at it): the caller then locks the record
+    /// (`release.rs`).
+    ///
+    /// The table may be gone as this starts. Its registry's lock is taken by
+    /// the address the record names (`registry::lock`), and the table is
+    /// looked at only once the record is found still registered, which keeps
+    /// it alive: a table is freed only once its registry is empty, and with
+    /// the key gone only a `clear` takes records out, under that lock,
+    /// marking each `CLAIMED`.
+    ///
+    /// # Safety
+    /// The record's key is gone: nothing attaches, fills or removes the
+    /// record any more.
+    pub(crate) unsafe fn unregister_dying(record: &Record) -> Option<DropWord> {
+        let this = record.table();
+        if this.is_null() {
+            return None;
+        }
+        let lock = registry::lock(this.cast());
+        // SAFETY: under the lock of the registry the record is in or was
+        // taken out of. A `clear` that took it out marked it `CLAIMED` under
+        // this lock; otherwise it is still there, with the position it was
+        // given when the key (now gone) was attached.
+        if unsafe { record.slot() } == CLAIMED && !cfg!(weakattach_mutant = "dying_takes_claimed") {
+            return None;
+        }
+        // SAFETY: the record is registered (see above), so its table is alive.
+        let table = unsafe { &*this };
+        // SAFETY: the lock of this table's address.
+        let mut registry = unsafe { table.registry.locked(lock) };
+        // SAFETY: the record belongs to this table.
+        let registered = unsafe { registry.remove(record) };
+        debug_assert!(
+            registered || cfg!(weakattach_mutant = "dying_takes_claimed"),
+            "checked above"
+        );
+        let drop_word = table.drop_word;
+        drop(registry);
+        Some(drop_word)
     }
 
     pub(crate) fn contains(&self, node: &Node) -> bool {
@@ -324,7 +376,7 @@ impl Core {
             return Err((node, value));
         }
         let fresh = Box::into_raw(Box::new(Node::filled(self, value.into_word())));
-        let mut registry = self.registry.lock();
+        let mut registry = self.registry();
         // The first field of a `repr(C)` node: the node's own pointer, which a
         // `clear` may free.
         let record = fresh.cast_const().cast::<Record>();
@@ -334,7 +386,7 @@ impl Core {
         let published = anchor.publish(fresh);
         if cfg!(weakattach_mutant = "attach_registers_late") && published.is_ok() {
             drop(registry);
-            registry = self.registry.lock();
+            registry = self.registry();
             // SAFETY: published, and alive while its key is.
             check_belongs(unsafe { &*record });
             registry.add(record);
@@ -369,7 +421,7 @@ impl Core {
         let record_ref = unsafe { &*record };
         // SAFETY: as above.
         unsafe { record_ref.fill_vacant(value) };
-        let mut registry = self.registry.lock();
+        let mut registry = self.registry();
         if cfg!(weakattach_mutant = "adopt_belongs_before_registered") {
             // SAFETY: as below.
             unsafe { record_ref.belong_to(self) };
@@ -638,7 +690,7 @@ impl Taking<'_> {
     /// `ACTIVE`.
     fn refill(&mut self) {
         let unread = self.table.readers.load(Acquire).is_null();
-        let mut registry = self.table.registry.lock();
+        let mut registry = self.table.registry();
         self.next = 0;
         self.len = 0;
         let mut waiting = false;

@@ -343,15 +343,56 @@ fn a_key_removed_and_dropped_while_its_table_is_cleared() {
     });
 }
 
+/// A key's entry is written over while another thread clears its table
+/// (the `clear` may take the record out of the registry while the `insert`
+/// holds it, and pin the node to look at the record later), then the key
+/// dies before the `clear` looks: its release finds the record taken out,
+/// takes the value under the record's lock and must let go of the record
+/// for the `clear`. Mutant `release_keeps_claimed_locked` keeps it locked,
+/// and the `clear` waits forever.
+#[test]
+fn a_key_written_and_dropped_while_its_table_is_cleared() {
+    model(|| {
+        let drops = counter();
+        let (table, key, clearer) = one_entry_being_cleared(&drops);
+        drop(table.insert(&key, Counted(drops.clone())));
+        drop(key);
+        clearer.join().unwrap();
+        assert_eq!(drops.load(SeqCst), 2);
+    });
+}
+
+/// A key's entry is removed while another thread clears its table (the
+/// `clear` may take the record out of the registry while the `remove` holds
+/// it, and pin the node to look at the record later), then the key joins a
+/// second table and dies. Its release takes the record out of the second
+/// table's registry without locking the record, and must leave the node to
+/// the `clear` if the `clear` still has it pinned. Mutant
+/// `dying_ignores_pins` frees the node at once.
+#[test]
+fn a_key_removed_while_its_table_is_cleared_joins_another_and_dies() {
+    model(|| {
+        let drops = counter();
+        let (table, key, clearer) = one_entry_being_cleared(&drops);
+        drop(table.remove(&key));
+        let other = WeakMap::new();
+        other.insert(&key, Counted(drops.clone()));
+        drop(key);
+        assert_eq!(drops.load(SeqCst), 2, "both values dropped with the key");
+        clearer.join().unwrap();
+        assert_eq!(drops.load(SeqCst), 2);
+    });
+}
+
 /// A key dies while another thread clears one of its tables: whichever gets
 /// to the record first drops the value, once, and the node is freed by
 /// whichever is last (loom fails a model whose free of a node is not
 /// ordered after a `clear`'s use of it, or that never frees it). Mutant
-/// `release_keeps_claimed_locked` keeps a record locked that the `clear`
-/// still has to look at; mutant `hand_off_unpinned` lets a key whose record
-/// the `clear` holds go without pinning its node for the `clear`, and
-/// mutant `clear_ignores_hand_off` lets the `clear` go without unpinning a
-/// node handed over to it.
+/// `dying_takes_claimed` lets the key's release take a record that the
+/// `clear` took out of the registry first; mutant `hand_off_unpinned` lets
+/// a key whose record the `clear` holds go without pinning its node for the
+/// `clear`, and mutant `clear_ignores_hand_off` lets the `clear` go without
+/// unpinning a node handed over to it.
 #[test]
 fn a_key_dropped_while_its_table_is_cleared() {
     model(|| {
