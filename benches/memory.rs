@@ -150,10 +150,11 @@ fn at_scale() {
     }
     #[allow(clippy::cast_precision_loss)]
     let per_entry = LIVE.load(Relaxed).wrapping_sub(before) as f64 / MANY as f64;
-    // Tables that already hold other keys, so that what is counted is the
-    // key's record, not the table's first allocation.
+    // Tables that already hold other keys, with room in their registries
+    // (8 of 16), so that what is counted is the key's record, not a table's
+    // allocation.
     let (second, third): (WeakMap<Key, u64>, WeakMap<Key, u64>) = (WeakMap::new(), WeakMap::new());
-    for key in &keys[2..6] {
+    for key in &keys[2..10] {
         second.insert(key, 0);
         third.insert(key, 0);
     }

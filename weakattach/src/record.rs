@@ -155,7 +155,7 @@ impl Record {
     /// the key's release that has just taken the record out of its registry
     /// (`Core::unregister_dying`). A `clear` that took the record out of
     /// another registry before the key was attached here may still lock it
-    /// (`Table::take_claimed`), but finds it not its own and lets go without
+    /// (`Core::take_claimed`), but finds it not its own and lets go without
     /// touching the value.
     ///
     /// # Safety
