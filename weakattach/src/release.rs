@@ -233,10 +233,11 @@ fn detach(node: &Node, record: &Record) -> Detached {
         // none holds it for its value.
         // SAFETY: as above.
         let word = unsafe { record.take_dying() };
-        // A `clear` that took it out of another table's registry before the
-        // key came here may still have the node pinned: every pin taken
-        // before the key was attached here is seen (the attach came after
-        // the `clear` had vacated the record), and none is taken after.
+        // A `clear` that took the record out of a registry before the key
+        // was attached here (while a `remove` held it) may still have the
+        // node pinned: every such pin is seen (the attach came after the
+        // record was vacated, which came after the pin), and no `clear` can
+        // pin the node any more.
         let pinned = node.first.is_pinned() && !cfg!(weakattach_mutant = "dying_ignores_pins");
         return Detached {
             value: Some((drop_word, word)),
