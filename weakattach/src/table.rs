@@ -225,6 +225,7 @@ impl Core {
         Some(drop_word)
     }
 
+    #[inline]
     pub(crate) fn contains(&self, node: &Node) -> bool {
         node.find(self).is_some()
     }
