@@ -54,10 +54,11 @@ impl Drop for LazyTable {
             struct Free(*mut Core);
             impl Drop for Free {
                 fn drop(&mut self) {
-                    // SAFETY: `clear` has vacated every record that pointed to
-                    // the body, and every release that read it has let go of
-                    // it (under the registry's lock, which `clear` took after
-                    // them): it is ours alone.
+                    // SAFETY: `clear` has emptied the registry: every record
+                    // that pointed to the body is vacant (by the `clear` or by
+                    // its key's release), and every release that read the
+                    // body did so under the registry's lock, which `clear`
+                    // took after them: it is ours alone.
                     drop(unsafe { Box::from_raw(self.0) });
                 }
             }

@@ -79,9 +79,9 @@ pub(crate) struct Record {
     table: AtomicPtr<Core>,
     state: AtomicU32,
     /// The record's position in its table's registry, or `CLAIMED`. Written
-    /// only under that registry's lock (see `registry.rs`), and read under it,
-    /// but for [`Record::is_claimed`]: atomic for that one read, a plain load
-    /// and store on the targets we know.
+    /// only under that registry's lock (see `registry.rs`), and read under it:
+    /// atomic only so that a record can be shared, a plain load and store on
+    /// the targets we know.
     slot: AtomicU32,
     /// The value (see `value.rs`) while `table` is set: read under the read
     /// lock, written under the write lock, and taken by a dying key's release
@@ -153,8 +153,9 @@ impl Record {
 
     /// Takes the value out of a dying key's record, without its lock, for
     /// the key's release that has just taken the record out of its registry
-    /// (`Core::unregister_dying`). A `clear` that took the record out of
-    /// another registry before the key was attached here may still lock it
+    /// (`Core::unregister_dying`), and makes the record vacant. A `clear`
+    /// that took the record out of a registry (this table's or another's)
+    /// before the key was attached here may still lock it
     /// (`Core::take_claimed`), but finds it not its own and lets go without
     /// touching the value.
     ///
@@ -162,6 +163,9 @@ impl Record {
     /// As above: the record belonged to a table, the caller took it out of
     /// that table's registry, and its key is gone.
     pub(crate) unsafe fn take_dying(&self) -> Word {
+        // Vacant from here on, so that such a `clear` sees it is not its own
+        // whichever table it is looking for.
+        self.table.store(ptr::null_mut(), Release);
         // SAFETY: the caller's promise: nothing else reads or writes the
         // value any more.
         unsafe { core::mem::replace(self.value.get_mut().deref(), Word::uninit()) }
@@ -204,20 +208,6 @@ impl Record {
     /// As for [`Record::slot`].
     pub(crate) unsafe fn set_slot(&self, slot: u32) {
         self.slot.store(slot, Relaxed);
-    }
-
-    /// Whether a `clear` took the record out of its registry and nothing
-    /// registered it again since, for a caller that holds the record's lock
-    /// and has seen it belong to the table, without the registry's lock. A
-    /// record gets a position back only from `Registry::add`, whose caller
-    /// either holds the record's lock (so the store came before our lock) or
-    /// makes a vacant record the table's only after it (`Core::adopt`, whose
-    /// table store we have seen): either way the position is seen, and a
-    /// `CLAIMED` seen here stays so until we let go. A position seen here may
-    /// turn `CLAIMED` meanwhile, by another `clear`, which then deals with
-    /// the record.
-    pub(crate) fn is_claimed(&self) -> bool {
-        self.slot.load(Relaxed) == CLAIMED
     }
 
     /// The state word, for a lookup that has counted itself in.
@@ -377,9 +367,11 @@ impl Record {
         self.state.fetch_add(PIN, SeqCst);
     }
 
-    /// Whether a `clear` has the node pinned, for a key's release, which
+    /// Whether a `clear` has the node pinned, for a key's release: one that
     /// holds one of the node's records (so that every pin taken before that
-    /// record was last let go is seen).
+    /// record was last let go is seen), or that took its only record out of a
+    /// registry (every pin was taken before the record was vacated and the
+    /// key attached again, see `release.rs`).
     pub(crate) fn is_pinned(&self) -> bool {
         self.state.load(SeqCst) & PINS != 0
     }

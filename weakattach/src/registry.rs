@@ -18,8 +18,7 @@
 //! locks at once, so that never deadlocks.
 //!
 //! Every access to a registry, and to the `slot` of a record in it, happens
-//! under its lock (but for one read by a `clear` that holds the record,
-//! `Record::is_claimed`); a record stays alive while it is in a registry
+//! under its lock; a record stays alive while it is in a registry
 //! (its key's release takes it out first, under that lock), and a table is
 //! freed only once its registry is empty. A `clear` takes records out a
 //! batch at a time, under one lock each.
@@ -196,7 +195,7 @@ impl Registry {
         }
         self.records.push(record);
         // SAFETY: the record is alive (the caller is adding it); under the
-        // table's lock (see the module docs).
+        // registry's lock (see the module docs).
         unsafe { (*record).set_slot(slot) };
     }
 
@@ -206,7 +205,7 @@ impl Registry {
     /// # Safety
     /// `record` is in this registry or was taken out of it by `pop`.
     pub(crate) unsafe fn remove(&mut self, record: &Record) -> bool {
-        // SAFETY: under the table's lock.
+        // SAFETY: under the registry's lock.
         let slot = unsafe { record.slot() };
         if slot == CLAIMED {
             return false;

@@ -234,7 +234,7 @@ fn detach(node: &Node, record: &Record) -> Detached {
         // SAFETY: as above.
         let word = unsafe { record.take_dying() };
         // A `clear` that took the record out of a registry before the key
-        // was attached here (while a `remove` held it) may still have the
+        // was attached here (while a writer held it) may still have the
         // node pinned: every such pin is seen (the attach came after the
         // record was vacated, which came after the pin), and no `clear` can
         // pin the node any more.
@@ -276,8 +276,9 @@ fn detach(node: &Node, record: &Record) -> Detached {
         };
     }
     // SAFETY: the record belongs to the table and we hold `WRITER`, so the
-    // table is alive: a table is freed only after its `clear` has vacated
-    // every record it had, which needs `WRITER`.
+    // table is alive: the record is one its `clear` took out of the registry
+    // (`unregister_dying` took it otherwise), and a table is freed only after
+    // its `clear` has vacated every record it took, which needs `WRITER`.
     let (drop_word, registered) = unsafe { Core::unregister(table, record) };
     // Nobody looks a dying key up, so there are no lookups to wait for.
     let mut guard = pending.unreachable();

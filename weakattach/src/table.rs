@@ -22,17 +22,18 @@
 //!   registry under the registry's lock alone, which it can take before it
 //!   knows the table is alive (the lock is picked by the table's address and
 //!   outlives every table, `registry.rs`); only a record that a `clear` took
-//!   out first does it lock;
+//!   out first (or a vacant one) does it lock;
 //! - a `clear` takes records out of the registry (marking them `CLAIMED`)
 //!   and, under the same lock, write-locks each that no writer holds: those
 //!   are its own from then on, and a key that dies meanwhile hands its node
 //!   over to the `clear` (`Record::hand_off`). A record that a writer holds
-//!   (a `remove`, a `with_mut`, a dying key's release) it leaves for later
-//!   and pins the node instead, then deals with the record under its write
-//!   lock. A `remove` or a release may get to such a record first and take
-//!   its value: the `clear` then finds the record vacant (or registered
-//!   again, as a new entry) and leaves it, and its pin kept the node alive
-//!   for that look.
+//!   (a `remove`, an `insert` over a value, a `with_mut`) it leaves for
+//!   later and pins the node instead, then deals with the record under its
+//!   write lock, asking the registry (under its lock) whether the record is
+//!   still out of it. A `remove` or a release may get to such a record first
+//!   and take its value: the `clear` then finds the record vacant (or
+//!   registered again, as a new entry) and leaves it, and its pin kept the
+//!   node alive for that look.
 //!
 //! Locks are taken in one order, and none is held while user code runs but
 //! the lock of the record that the code was given: a key's claim lock, then
@@ -423,14 +424,7 @@ impl Core {
         // SAFETY: as above.
         unsafe { record_ref.fill_vacant(value) };
         let mut registry = self.registry();
-        if cfg!(weakattach_mutant = "adopt_belongs_before_registered") {
-            // SAFETY: as below.
-            unsafe { record_ref.belong_to(self) };
-        }
         registry.add(record);
-        // Made the table's after its registration, so that a `clear` that
-        // holds the record and sees it belong to the table also sees its
-        // position (`Record::is_claimed`).
         // SAFETY: as above; under the lock, and registered.
         unsafe { record_ref.belong_to(self) };
     }
@@ -560,7 +554,7 @@ impl Core {
         // this thread, so this waits only for other threads.
         let pending = self.lock(record);
         let ours = cfg!(weakattach_mutant = "clear_skips_recheck")
-            || (record.belongs_to(self) && record.is_claimed());
+            || (record.belongs_to(self) && self.is_claimed(record));
         if !ours {
             return (None, pending.unlock());
         }
@@ -572,6 +566,21 @@ impl Core {
         let word = unsafe { guard.take() };
         node::vacate(node, &mut guard, self);
         (Some(word), guard.unlock())
+    }
+
+    /// Whether `record`, which this `clear` holds and has seen belong to the
+    /// table, is still out of the registry (`CLAIMED`), or was put back as a
+    /// new entry meanwhile. Read under the registry's lock: a record put back
+    /// may have been taken out again by another `clear` of this table, which
+    /// pins the node under that lock after it marks the record. Seen under
+    /// the lock, the mark comes with that pin, so the node outlives the other
+    /// `clear`'s look at the record even if this one takes the value and
+    /// unpins (unread, the mark could come before the pin, and the key's
+    /// release could free the node in between).
+    fn is_claimed(&self, record: &Record) -> bool {
+        let _registry = self.registry();
+        // SAFETY: under the registry's lock.
+        unsafe { record.slot() == CLAIMED }
     }
 
     /// Sets `WRITER` on a record just taken out of the registry, if no writer

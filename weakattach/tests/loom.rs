@@ -330,7 +330,9 @@ fn a_clear_and_a_remove_of_one_entry() {
 /// `remove` holds it, and then pins the node instead of holding the record,
 /// so the key's release must leave the node to the `clear` even though the
 /// record is vacant by then. Mutant `release_ignores_pins` frees the node of
-/// a key in one table without asking whether a `clear` has it pinned.
+/// a key in one table without asking whether a `clear` has it pinned, and
+/// mutant `release_keeps_vacant_locked` keeps the vacant record locked, so
+/// the `clear` that pinned the node waits for it forever.
 #[test]
 fn a_key_removed_and_dropped_while_its_table_is_cleared() {
     model(|| {
@@ -584,9 +586,6 @@ fn a_spare_record_is_vacated_and_read_into() {
 /// back: the `clear` takes the new value or leaves it to the table, every
 /// value is dropped once, and the table's registry never keeps a record
 /// that left it (the models check each record a `clear` takes out).
-/// Mutant `adopt_belongs_before_registered` makes the put-back record the
-/// table's before it is registered, so the `clear` can take it for one it
-/// took out itself, and leave it registered once vacant.
 #[test]
 fn a_clear_while_an_entry_is_removed_and_put_back() {
     model(|| {
