@@ -72,10 +72,13 @@ pub(crate) struct Record {
     /// It changes from null when a key is attached, by an attach of the key,
     /// which runs alone (`Node::attach_with`), under the write lock or the
     /// table's registry lock; and to null when the entry goes, under the
-    /// write lock. So a holder of a lock of a
-    /// record that belongs to a table sees it fixed; a writer that finds the
-    /// record vacant lets go without touching it (it may be attached
-    /// meanwhile); without a lock it is a hint, checked again under one.
+    /// write lock, or by a dying key's release once the record is out of its
+    /// registry (`Record::take_dying`). So a holder of a lock of a record
+    /// that belongs to a table sees it fixed, but for a `clear` that looks at
+    /// a record it took out earlier and finds it another entry's (it lets go
+    /// without touching it); a writer that finds the record vacant lets go
+    /// without touching it (it may be attached meanwhile); without a lock it
+    /// is a hint, checked again under one.
     table: AtomicPtr<Core>,
     state: AtomicU32,
     /// The record's position in its table's registry, or `CLAIMED`. Written
