@@ -275,24 +275,24 @@ fn detach(node: &Node, record: &Record) -> Detached {
             alone: !pinned,
         };
     }
-    // SAFETY: the record belongs to the table and we hold `WRITER`, so the
-    // table is alive: the record is one its `clear` took out of the registry
-    // (`unregister_dying` took it otherwise), and a table is freed only after
-    // its `clear` has vacated every record it took, which needs `WRITER`.
-    let (drop_word, registered) = unsafe { Core::unregister(table, record) };
+    // A record that belongs to a table and that `unregister_dying` did not
+    // take is one the table's `clear` took out of the registry (`CLAIMED`),
+    // and nothing puts it back now that the key is gone: there is no
+    // registry to leave, and the `clear` will look at the record.
+    // SAFETY: the table is alive: we hold `WRITER`, and a table is freed only
+    // after its `clear` has vacated every record it took, which needs it.
+    let drop_word = unsafe { Core::drop_word_of(table) };
     // Nobody looks a dying key up, so there are no lookups to wait for.
     let mut guard = pending.unreachable();
     // SAFETY: the record belongs to a table, so it holds a value.
     let word = unsafe { guard.take() };
     guard.set_table(ptr::null());
-    if registered || cfg!(weakattach_mutant = "release_keeps_claimed_locked") {
-        // Out of every registry: nothing reaches the record again.
+    if cfg!(weakattach_mutant = "release_keeps_claimed_locked") {
         guard.keep_locked();
     }
-    // Otherwise the `clear` that took it out of its registry will look at
-    // it: let go.
+    // Let go (the guard drops) for the `clear`, which finds it vacant.
     Detached {
         value: Some((drop_word, word)),
-        alone: registered && !pinned,
+        alone: false,
     }
 }

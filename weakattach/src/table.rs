@@ -158,27 +158,21 @@ impl Core {
         self.registry().add(record);
     }
 
-    /// Takes `record`, which belongs to the table at `this`, out of its
-    /// registry, unless a `clear` took it out first; returns the function
-    /// that drops its value, and whether the record was still registered.
-    ///
-    /// The table is passed as a pointer: once the lock is released it may be
-    /// freed at any moment (by a drop that was waiting for the registry to
-    /// empty), so nothing here refers to it after that.
-    ///
-    /// # Safety
-    /// `this` is alive: the caller holds `WRITER` of `record`, which belongs
-    /// to it.
-    pub(crate) unsafe fn unregister(this: *const Core, record: &Record) -> (DropWord, bool) {
-        // SAFETY: the caller's promise.
-        let table = unsafe { &*this };
-        let drop_word = table.drop_word;
-        let mut registry = table.registry();
+    /// Takes `record`, which belongs to this table and which the caller
+    /// holds, out of the registry, unless a `clear` took it out first.
+    fn unregister(&self, record: &Record) {
         // SAFETY: the record belongs to this table: it is in the registry, or
         // a `clear` took it out.
-        let registered = unsafe { registry.remove(record) };
-        drop(registry);
-        (drop_word, registered)
+        unsafe { self.registry().remove(record) };
+    }
+
+    /// The function that drops a value of the table at `this`.
+    ///
+    /// # Safety
+    /// `this` is alive.
+    pub(crate) unsafe fn drop_word_of(this: *const Core) -> DropWord {
+        // SAFETY: the caller's promise.
+        unsafe { (*this).drop_word }
     }
 
     /// For a dying key's record: takes it out of the registry of the table
@@ -507,8 +501,7 @@ impl Core {
         let mut guard = self.write(node)?;
         // If a `clear` took the record out of the registry already, it finds
         // the record vacated when it gets there, and leaves it.
-        // SAFETY: we hold the record, which belongs to this table.
-        unsafe { Core::unregister(self, guard.record()) };
+        self.unregister(guard.record());
         // SAFETY: the record belongs to this table of `V`s.
         let value = unsafe { Owned::<V>::from_word(guard.take()) };
         node::vacate(node, &mut guard, self);
