@@ -33,7 +33,15 @@
 //!   still out of it. A `remove` or a release may get to such a record first
 //!   and take its value: the `clear` then finds the record vacant (or
 //!   registered again, as a new entry) and leaves it, and its pin kept the
-//!   node alive for that look.
+//!   node alive for that look;
+//! - a table's drop (`Core::clear_dropped`) has no lookups or writers to
+//!   meet, only keys' releases: under the registry's lock it takes each
+//!   value out of its record, with no record lock, and makes a first record
+//!   vacant; a spare it marks `DROPPED` and makes vacant after the lock,
+//!   under the key's index lock (not under the registry's, which an attach
+//!   waits for while it holds the index). A release that finds a record
+//!   `DROPPED` waits until it is vacant: a step of no user code, done for
+//!   every record of a batch before its values are dropped.
 //!
 //! Locks are taken in one order, and none is held while user code runs but
 //! the lock of the record that the code was given: a key's claim lock, then
@@ -47,7 +55,7 @@ use core::ptr;
 use crate::anchor::Anchor;
 use crate::node::{self, Claim, Node};
 use crate::readers::Readers;
-use crate::record::{ACTIVE, CLAIMED, Pending, ReadGuard, Record, WRITER, WriteGuard};
+use crate::record::{ACTIVE, CLAIMED, DROPPED, Pending, ReadGuard, Record, WRITER, WriteGuard};
 use crate::reentrancy::{self, Frame};
 use crate::registry::{self, Guarded, Locked};
 use crate::sync::{
@@ -187,7 +195,9 @@ impl Core {
     /// looked at only once the record is found still registered, which keeps
     /// it alive: a table is freed only once its registry is empty, and with
     /// the key gone only a `clear` takes records out, under that lock,
-    /// marking each `CLAIMED`.
+    /// marking each `CLAIMED` (or a table's drop, marking a spare
+    /// `DROPPED`: this then waits until the drop has made the record vacant,
+    /// and returns `None` too).
     ///
     /// # Safety
     /// The record's key is gone: nothing attaches, fills or removes the
@@ -202,7 +212,19 @@ impl Core {
         // taken out of. A `clear` that took it out marked it `CLAIMED` under
         // this lock; otherwise it is still there, with the position it was
         // given when the key (now gone) was attached.
-        if unsafe { record.slot() } == CLAIMED && !cfg!(weakattach_mutant = "dying_takes_claimed") {
+        let slot = unsafe { record.slot() };
+        if slot == CLAIMED && !cfg!(weakattach_mutant = "dying_takes_claimed") {
+            return None;
+        }
+        if slot == DROPPED {
+            // The table's drop took the value, and makes the record vacant
+            // under the key's index lock, which it may be waiting for: it
+            // runs no user code before it does.
+            drop(lock);
+            let mut round = 0;
+            while !record.table().is_null() {
+                backoff(&mut round);
+            }
             return None;
         }
         // SAFETY: the record is registered (see above), so its table is alive.
@@ -514,6 +536,28 @@ impl Core {
     /// second panic aborts, as in `Vec`).
     #[track_caller]
     pub(crate) fn clear(&self) {
+        self.take_all(false);
+    }
+
+    /// Drops every value of a table that is being dropped, as `clear` does,
+    /// but taking each value out of its record under the registry's lock,
+    /// without the record's own: with no lookup or writer of the table left,
+    /// only a dying key's release can reach a record, and it finds the
+    /// record taken out under that lock. A first record is made vacant on
+    /// the spot; a spare, under its key's index lock once the registry's is
+    /// let go (`node::vacate_dropped`), and the key's release waits for that
+    /// if it comes meanwhile (`DROPPED`). Every record of a batch is vacant
+    /// before any value is dropped, so that release waits for no user code.
+    ///
+    /// # Safety
+    /// Nothing else reaches the table any more, nor will: no call through it
+    /// runs on any thread (only keys' releases may still look at it).
+    pub(crate) unsafe fn clear_dropped(&self) {
+        self.take_all(true);
+    }
+
+    #[track_caller]
+    fn take_all(&self, dropping: bool) {
         struct Rest<'a>(Taking<'a>);
         impl Drop for Rest<'_> {
             fn drop(&mut self) {
@@ -526,6 +570,7 @@ impl Core {
         reentrancy::check_table(self);
         let mut rest = Rest(Taking {
             table: self,
+            dropping,
             batch: [Taken::NONE; BATCH],
             next: 0,
             len: 0,
@@ -613,6 +658,8 @@ const BATCH: usize = 16;
 /// there (`take_claimed`).
 struct Taking<'a> {
     table: &'a Core,
+    /// The table is being dropped (`Core::clear_dropped`).
+    dropping: bool,
     batch: [Taken; BATCH],
     next: usize,
     len: usize,
@@ -627,6 +674,9 @@ struct Taken {
     held: bool,
     /// Held and `ACTIVE`.
     active: bool,
+    /// Taken out already, by a table's drop: the value, and nothing else to
+    /// do once the record is vacant (the node may be gone by then).
+    word: Option<Word>,
 }
 
 impl Taken {
@@ -635,6 +685,7 @@ impl Taken {
         node: ptr::null(),
         held: false,
         active: false,
+        word: None,
     };
 }
 
@@ -650,9 +701,16 @@ impl Taking<'_> {
                 }
             }
             let Taken {
-                record, node, held, ..
+                record,
+                node,
+                held,
+                word,
+                ..
             } = self.batch[self.next];
             self.next += 1;
+            if word.is_some() {
+                return word;
+            }
             // SAFETY: held or pinned, so alive until we let go or unpin.
             let (node_ref, record_ref) = unsafe { (&*node, &*record) };
             let (word, handed) = if held {
@@ -710,6 +768,18 @@ impl Taking<'_> {
             // SAFETY: as above.
             let record_ref = unsafe { &*record };
             check_belongs(record_ref);
+            if self.dropping {
+                self.batch[self.len] = Taken {
+                    record,
+                    node,
+                    // SAFETY: a table being dropped, and its registry's lock
+                    // is held, the record just taken out.
+                    word: Some(unsafe { take_dropped(&*node, record_ref) }),
+                    ..Taken::NONE
+                };
+                self.len += 1;
+                continue;
+            }
             let held = self.table.try_hold(record_ref, unread);
             if held.is_none() {
                 // SAFETY: as above.
@@ -721,10 +791,24 @@ impl Taking<'_> {
                 node,
                 held: held.is_some(),
                 active: held == Some(true),
+                word: None,
             };
             self.len += 1;
         }
         drop(registry);
+        if self.dropping {
+            for taken in &self.batch[..self.len] {
+                // SAFETY: a spare left `DROPPED` above is alive until it is
+                // vacant (its key's release waits for that), and only this
+                // drop makes it vacant.
+                unsafe {
+                    if (*taken.record).is_overflow() {
+                        node::vacate_dropped(&*taken.node, &*taken.record, self.table);
+                    }
+                }
+            }
+            return;
+        }
         let taken = &mut self.batch[..self.len];
         if taken.iter().any(|taken| !taken.held) {
             // The records held first: dealing with one that a writer holds
@@ -746,6 +830,30 @@ impl Taking<'_> {
             }
         }
     }
+}
+
+/// For a table's drop, under its registry's lock: takes the value out of
+/// `record`, one of `node`'s just taken out of the registry, and makes a
+/// first record vacant at once (the vacant store is the last touch: the
+/// key's release may free the node after it). A spare is marked `DROPPED`,
+/// to be made vacant by `node::vacate_dropped` once the lock is let go.
+///
+/// # Safety
+/// As for [`Record::take_dropped`].
+unsafe fn take_dropped(node: &Node, record: &Record) -> Word {
+    node.life.used();
+    if cfg!(weakattach_mutant = "dropped_vacated_first") && !record.is_overflow() {
+        record.vacate_dropped();
+    }
+    // SAFETY: the caller's promise.
+    let word = unsafe { record.take_dropped() };
+    if record.is_overflow() {
+        // SAFETY: under the registry's lock.
+        unsafe { record.set_slot(DROPPED) };
+    } else {
+        record.vacate_dropped();
+    }
+    word
 }
 
 /// What the loom models check of a registry: it holds records of its table

@@ -601,3 +601,78 @@ fn a_clear_while_an_entry_is_removed_and_put_back() {
         drop(key);
     });
 }
+
+/// A table is dropped on one thread while its key joins another table: the
+/// drop takes the value out of the key's first record under the registry's
+/// lock alone and makes the record vacant, which the attach may take at
+/// once. Each value is dropped once, the new entry is whole. Mutant
+/// `dropped_vacated_first` makes the record vacant before it takes the
+/// value, so that the attach may fill it meanwhile.
+#[test]
+fn a_table_dropped_while_its_key_joins_another() {
+    model(|| {
+        let drops = counter();
+        let key = Anchor::new();
+        let dropped = WeakMap::new();
+        dropped.insert(&key, Counted(drops.clone()));
+        let dropper = thread::spawn(move || drop(dropped));
+        let other = WeakMap::new();
+        other.insert(&key, Counted(drops.clone()));
+        dropper.join().unwrap();
+        assert_eq!(drops.load(SeqCst), 1, "the dropped table's value");
+        assert!(other.contains_key(&key));
+        drop(key);
+        assert_eq!(drops.load(SeqCst), 2);
+    });
+}
+
+/// A table that holds a key's spare record is dropped on one thread while
+/// the key joins a third table, whose attach (under the key's index lock)
+/// may take the record once the drop has made it vacant there. Mutant
+/// `dropped_vacated_late` makes the record vacant only after it let go of
+/// the index, where the attach may have taken it already.
+#[test]
+fn a_table_with_a_spare_record_dropped_while_its_key_joins_another() {
+    model(|| {
+        let drops = counter();
+        let (key, first, spare) = in_two_tables(&drops);
+        let dropper = thread::spawn(move || drop(spare));
+        let third = WeakMap::new();
+        third.insert(&key, Counted(drops.clone()));
+        dropper.join().unwrap();
+        assert_eq!(drops.load(SeqCst), 1, "the dropped table's value");
+        assert!(first.contains_key(&key) && third.contains_key(&key));
+        drop(key);
+        assert_eq!(drops.load(SeqCst), 3);
+    });
+}
+
+/// A key in two tables dies on one thread while the table of its spare
+/// record is dropped on another: the value is dropped once, by the one
+/// that takes it, and a release that finds the record taken by the drop
+/// waits until the drop has made it vacant before it frees the node.
+#[test]
+fn a_key_in_two_tables_dies_while_one_is_dropped() {
+    model(|| {
+        let drops = counter();
+        let (key, first, spare) = in_two_tables(&drops);
+        let key_dropper = thread::spawn(move || drop(key));
+        drop(spare);
+        key_dropper.join().unwrap();
+        assert_eq!(drops.load(SeqCst), 2);
+        drop(first);
+    });
+}
+
+/// A key in two tables (the second through a spare record), each holding a
+/// value that counts its drops in `drops`.
+fn in_two_tables(
+    drops: &std::sync::Arc<AtomicUsize>,
+) -> (Anchor, WeakMap<Anchor, Counted>, WeakMap<Anchor, Counted>) {
+    let key = Anchor::new();
+    let first = WeakMap::new();
+    let spare = WeakMap::new();
+    first.insert(&key, Counted(drops.clone()));
+    spare.insert(&key, Counted(drops.clone()));
+    (key, first, spare)
+}
