@@ -677,6 +677,10 @@ struct Taken {
     /// Taken out already, by a table's drop: the value, and nothing else to
     /// do once the record is vacant (the node may be gone by then).
     word: Option<Word>,
+    /// A spare that a table's drop left `DROPPED`, to make vacant once the
+    /// registry's lock is let go (a first record is vacant already, and its
+    /// node may be gone: it is not looked at again).
+    unindexed: bool,
 }
 
 impl Taken {
@@ -686,6 +690,7 @@ impl Taken {
         held: false,
         active: false,
         word: None,
+        unindexed: false,
     };
 }
 
@@ -769,12 +774,14 @@ impl Taking<'_> {
             let record_ref = unsafe { &*record };
             check_belongs(record_ref);
             if self.dropping {
+                let unindexed = record_ref.is_overflow();
                 self.batch[self.len] = Taken {
                     record,
                     node,
                     // SAFETY: a table being dropped, and its registry's lock
                     // is held, the record just taken out.
                     word: Some(unsafe { take_dropped(&*node, record_ref) }),
+                    unindexed,
                     ..Taken::NONE
                 };
                 self.len += 1;
@@ -792,20 +799,17 @@ impl Taking<'_> {
                 held: held.is_some(),
                 active: held == Some(true),
                 word: None,
+                unindexed: false,
             };
             self.len += 1;
         }
         drop(registry);
         if self.dropping {
-            for taken in &self.batch[..self.len] {
+            for taken in self.batch[..self.len].iter().filter(|t| t.unindexed) {
                 // SAFETY: a spare left `DROPPED` above is alive until it is
                 // vacant (its key's release waits for that), and only this
                 // drop makes it vacant.
-                unsafe {
-                    if (*taken.record).is_overflow() {
-                        node::vacate_dropped(&*taken.node, &*taken.record, self.table);
-                    }
-                }
+                unsafe { node::vacate_dropped(&*taken.node, &*taken.record, self.table) };
             }
             return;
         }
