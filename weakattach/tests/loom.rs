@@ -650,7 +650,8 @@ fn a_table_with_a_spare_record_dropped_while_its_key_joins_another() {
 /// A key in two tables dies on one thread while the table of its spare
 /// record is dropped on another: the value is dropped once, by the one
 /// that takes it, and a release that finds the record taken by the drop
-/// waits until the drop has made it vacant before it frees the node.
+/// waits until the drop has made it vacant before it frees the node. Mutant
+/// `dying_skips_dropped_wait` makes the record vacant itself and goes on.
 #[test]
 fn a_key_in_two_tables_dies_while_one_is_dropped() {
     model(|| {
