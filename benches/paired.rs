@@ -8,10 +8,13 @@
 //!
 //! Workloads: a hit of `get` over every key once, in a fixed random order,
 //! at 100,000 keys (mostly in the caches) and at 1,000,000 (mostly not),
-//! and `WeakSet::contains` beside `HashSet::contains` at 100,000.
+//! and `WeakSet::contains` beside `HashSet::contains` at 100,000; and the
+//! short-lived set of the comparison (a set made, 16 members inserted that
+//! are attached elsewhere, 32 lookups, the set dropped) beside a
+//! `HashSet<usize>` of addresses and weak-table's `PtrWeakHashSet`, per set.
 //!
 //! Run with `cargo bench --bench paired`; each line is
-//! `paired/<workload>/<peer> <median ns per lookup>` or
+//! `paired/<workload>/<peer> <median ns per lookup (per set)>` or
 //! `paired/<workload>/weakattach_over_<peer> <median ratio>`.
 
 use std::collections::{HashMap, HashSet};
@@ -22,7 +25,7 @@ use std::time::Instant;
 
 use dashmap::DashMap;
 use rustc_hash::FxBuildHasher;
-use weak_table::PtrWeakKeyHashMap;
+use weak_table::{PtrWeakHashSet, PtrWeakKeyHashMap};
 use weakattach::{Anchor, WeakMap, WeakSet};
 
 // The shared key type and order; this benchmark makes keys of its own sizes.
@@ -171,8 +174,79 @@ fn set_contains(workload: &str, n: usize) {
     report(workload, n, &passes);
 }
 
+/// Sets made and dropped per pass of [`short_lived_set`].
+const SETS: usize = 2_000;
+
+fn short_lived_set(workload: &str) {
+    const MEMBERS: usize = 16;
+    let keys = keys(100_000);
+    let elsewhere: WeakMap<Key, u64> = WeakMap::new();
+    for key in &keys {
+        elsewhere.insert(key, key.id);
+    }
+    let members: Vec<&Key> = shuffled(keys.len())
+        .into_iter()
+        .take(MEMBERS)
+        .map(|i| &keys[i])
+        .collect();
+    let addresses: Vec<usize> = members.iter().map(|key| address(*key)).collect();
+    let dogs: Vec<Rc<Dog>> = (0..MEMBERS as u64).map(|id| Rc::new(Dog { id })).collect();
+    let passes: Vec<Pass<'_>> = vec![
+        (
+            "weakattach",
+            Box::new(|| {
+                let mut found = 0;
+                for _ in 0..SETS {
+                    let set: WeakSet<Key> = WeakSet::new();
+                    for key in &members {
+                        set.insert(key);
+                    }
+                    for key in members.iter().chain(&members) {
+                        found += u64::from(set.contains(key));
+                    }
+                }
+                found
+            }),
+        ),
+        (
+            "hashset",
+            Box::new(|| {
+                let mut found = 0;
+                for _ in 0..SETS {
+                    let mut set: HashSet<usize> = HashSet::new();
+                    for &a in &addresses {
+                        set.insert(a);
+                    }
+                    for a in addresses.iter().chain(&addresses) {
+                        found += u64::from(set.contains(a));
+                    }
+                }
+                found
+            }),
+        ),
+        (
+            "weak_table",
+            Box::new(|| {
+                let mut found = 0;
+                for _ in 0..SETS {
+                    let mut set: PtrWeakHashSet<Weak<Dog>> = PtrWeakHashSet::new();
+                    for dog in &dogs {
+                        set.insert(dog.clone());
+                    }
+                    for dog in dogs.iter().chain(&dogs) {
+                        found += u64::from(set.contains(dog));
+                    }
+                }
+                found
+            }),
+        ),
+    ];
+    report(workload, SETS, &passes);
+}
+
 fn main() {
     get_hit("get_hit_100k", 100_000);
     get_hit("get_hit_1m", 1_000_000);
     set_contains("set_contains_100k", 100_000);
+    short_lived_set("short_lived_set");
 }

@@ -234,6 +234,8 @@ PAIRED_WORKLOADS = [
     ("get_hit_100k", "get, hit, 100,000 keys", ["hashmap", "mutex_hashmap", "dashmap", "weak_table"]),
     ("get_hit_1m", "get, hit, 1,000,000 keys", ["hashmap", "mutex_hashmap", "dashmap", "weak_table"]),
     ("set_contains_100k", "set contains, 100,000 keys (against `HashSet<u64>`)", ["hashset"]),
+    ("short_lived_set", "short-lived set: new, 16 inserts, 32 contains, drop (against `HashSet<usize>`)",
+     ["hashset", "weak_table"]),
 ]
 
 

@@ -217,17 +217,8 @@ impl Core {
             return None;
         }
         if slot == DROPPED {
-            // The table's drop took the value, and makes the record vacant
-            // under the key's index lock, which it may be waiting for: it
-            // runs no user code before it does.
             drop(lock);
-            if cfg!(weakattach_mutant = "dying_skips_dropped_wait") {
-                record.vacate_dropped();
-            }
-            let mut round = 0;
-            while !record.table().is_null() {
-                backoff(&mut round);
-            }
+            wait_for_drop(record);
             return None;
         }
         // SAFETY: the record is registered (see above), so its table is alive.
@@ -836,6 +827,22 @@ impl Taking<'_> {
                 }
             }
         }
+    }
+}
+
+/// For a dying key's release that found `record` `DROPPED`: the table's
+/// drop took the value, and makes the record vacant under the key's index
+/// lock, which it may be waiting for; it runs no user code before it does.
+/// Returns once the record is vacant.
+#[cold]
+#[inline(never)]
+fn wait_for_drop(record: &Record) {
+    if cfg!(weakattach_mutant = "dying_skips_dropped_wait") {
+        record.vacate_dropped();
+    }
+    let mut round = 0;
+    while !record.table().is_null() {
+        backoff(&mut round);
     }
 }
 
