@@ -96,18 +96,6 @@ impl Spares {
         })
     }
 
-    /// Takes the spare record of `table` out of the index, as vacant.
-    fn unindex(&self, index: &mut Index, table: &Core) {
-        // The pointer the index kept, which has the provenance of the whole
-        // spare (the record's own reference does not reach its `spares`).
-        let record = index
-            .by_table
-            .remove(address(table))
-            .expect("a spare record that belongs to a table is indexed by it");
-        self.indexed.store(index.by_table.len(), Release);
-        push(&mut index.vacant, record);
-    }
-
     /// Indexes `record`, which now belongs to `table`, by it.
     fn index_as(&self, index: &mut Index, table: &Core, record: *const Record) {
         index.by_table.insert(address(table), record);
@@ -361,36 +349,17 @@ pub(crate) fn vacate(node: &Node, guard: &mut WriteGuard<'_>, table: &Core) {
         // SAFETY: a node with a spare record has its spares, set once and
         // freed with the node.
         let spares = unsafe { &*node.spares.load(Acquire) };
-        spares.unindex(&mut spares.inner.lock(), table);
+        let mut index = spares.inner.lock();
+        // The pointer the index kept, which has the provenance of the whole
+        // spare (the record's own reference does not reach its `spares`).
+        let record = index
+            .by_table
+            .remove(address(table))
+            .expect("a spare record that belongs to a table is indexed by it");
+        spares.indexed.store(index.by_table.len(), Release);
+        push(&mut index.vacant, record);
     }
     guard.set_table(ptr::null());
-}
-
-/// For a table being dropped: makes `record`, a spare of `node`'s whose
-/// value the drop took under the registry's lock (leaving it `DROPPED`),
-/// vacant, under the key's index lock, which an attach of the key holds
-/// while it waits for a registry's lock (hence not under the registry's).
-/// A dying key's release waits for the record to be vacant before it goes
-/// on, so the node is alive until then, and its spares until the index's
-/// lock is let go (the release takes it before it frees them).
-///
-/// # Safety
-/// The record is as above, and nothing else makes it vacant.
-pub(crate) unsafe fn vacate_dropped(node: &Node, record: &Record, table: &Core) {
-    node.life.used();
-    // SAFETY: a node with a spare record has its spares, set once and freed
-    // with the node, after the index's lock is taken.
-    let spares = unsafe { &*node.spares.load(Acquire) };
-    let mut index = spares.inner.lock();
-    spares.unindex(&mut index, table);
-    if cfg!(weakattach_mutant = "dropped_vacated_late") {
-        drop(index);
-        record.vacate_dropped();
-        return;
-    }
-    // Vacant before an attach can take it from the index.
-    record.vacate_dropped();
-    drop(index);
 }
 
 /// The spare record of each table that has one: a short list while the key

@@ -67,13 +67,6 @@ const PINS: u32 = !(PIN - 1);
 /// has not dealt with yet.
 pub(crate) const CLAIMED: u32 = u32::MAX;
 
-/// `slot` of a spare record that a table's drop took out of its registry,
-/// and whose value it took, but that it has not made vacant yet (it does
-/// that under the key's index lock, which it cannot wait for under the
-/// registry's): a dying key's release waits until the record is vacant
-/// (`Core::unregister_dying`).
-pub(crate) const DROPPED: u32 = u32::MAX - 1;
-
 pub(crate) struct Record {
     /// The table this record holds a value for, or null while it is vacant.
     /// It changes from null when a key is attached, by an attach of the key,
@@ -88,8 +81,7 @@ pub(crate) struct Record {
     /// is a hint, checked again under one.
     table: AtomicPtr<Core>,
     state: AtomicU32,
-    /// The record's position in its table's registry, or `CLAIMED` (or
-    /// `DROPPED`). Written
+    /// The record's position in its table's registry, or `CLAIMED`. Written
     /// only under that registry's lock (see `registry.rs`), and read under it:
     /// atomic only so that a record can be shared, a plain load and store on
     /// the targets we know.
@@ -180,30 +172,6 @@ impl Record {
         // SAFETY: the caller's promise: nothing else reads or writes the
         // value any more.
         unsafe { core::mem::replace(self.value.get_mut().deref(), Word::uninit()) }
-    }
-
-    /// Takes the value out of a record of a table being dropped, without its
-    /// lock, for the drop that has just taken the record out of the table's
-    /// registry and then makes it vacant ([`Record::vacate_dropped`]).
-    ///
-    /// # Safety
-    /// The record belongs to the table, which nothing else reaches (no
-    /// lookup, no writer of its values), and the caller holds the table's
-    /// registry lock and has taken the record out: the key's release looks
-    /// at a record it finds taken out only once it is vacant. So nothing
-    /// else reads or writes the value until then.
-    pub(crate) unsafe fn take_dropped(&self) -> Word {
-        // SAFETY: the caller's promise.
-        unsafe { core::mem::replace(self.value.get_mut().deref(), Word::uninit()) }
-    }
-
-    /// Makes a record whose value [`Record::take_dropped`] took vacant
-    /// (`Release`: an attach of the key that finds it vacant may fill it
-    /// again, and a dying key's release that waits for it may free the node,
-    /// see `DROPPED`). The caller does not touch the record after it, but to
-    /// let go of the lock that kept the attaches out.
-    pub(crate) fn vacate_dropped(&self) {
-        self.table.store(ptr::null_mut(), Release);
     }
 
     /// A vacant record with the fixed `flags` (`OVERFLOW` or nothing).

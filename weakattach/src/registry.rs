@@ -27,7 +27,7 @@ use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 
 use crate::lock::{SpinGuard, SpinLock};
-use crate::record::{CLAIMED, DROPPED, Record};
+use crate::record::{CLAIMED, Record};
 use crate::sync::{MutPtr, UnsafeCell};
 
 /// How many registry locks there are: a power of two.
@@ -184,12 +184,12 @@ impl Registry {
     /// record): a `clear` that takes it out may be the one that frees it.
     ///
     /// # Panics
-    /// When the table already holds `u32::MAX - 2` entries.
+    /// When the table already holds `u32::MAX - 1` entries.
     pub(crate) fn add(&mut self, record: *const Record) {
         let slot = u32::try_from(self.records.len())
             .ok()
-            .filter(|&slot| slot < DROPPED)
-            .expect("weakattach: a table holds at most 4,294,967,293 entries");
+            .filter(|&slot| slot != CLAIMED)
+            .expect("weakattach: a table holds at most 4,294,967,294 entries");
         if self.records.len() == self.records.capacity() {
             self.grow();
         }

@@ -33,15 +33,7 @@
 //!   still out of it. A `remove` or a release may get to such a record first
 //!   and take its value: the `clear` then finds the record vacant (or
 //!   registered again, as a new entry) and leaves it, and its pin kept the
-//!   node alive for that look;
-//! - a table's drop (`Core::clear_dropped`) has no lookups or writers to
-//!   meet, only keys' releases: under the registry's lock it takes each
-//!   value out of its record, with no record lock, and makes a first record
-//!   vacant; a spare it marks `DROPPED` and makes vacant after the lock,
-//!   under the key's index lock (not under the registry's, which an attach
-//!   waits for while it holds the index). A release that finds a record
-//!   `DROPPED` waits until it is vacant: a step of no user code, done for
-//!   every record of a batch before its values are dropped.
+//!   node alive for that look.
 //!
 //! Locks are taken in one order, and none is held while user code runs but
 //! the lock of the record that the code was given: a key's claim lock, then
@@ -55,7 +47,7 @@ use core::ptr;
 use crate::anchor::Anchor;
 use crate::node::{self, Claim, Node};
 use crate::readers::Readers;
-use crate::record::{ACTIVE, CLAIMED, DROPPED, Pending, ReadGuard, Record, WRITER, WriteGuard};
+use crate::record::{ACTIVE, CLAIMED, Pending, ReadGuard, Record, WRITER, WriteGuard};
 use crate::reentrancy::{self, Frame};
 use crate::registry::{self, Guarded, Locked};
 use crate::sync::{
@@ -195,9 +187,7 @@ impl Core {
     /// looked at only once the record is found still registered, which keeps
     /// it alive: a table is freed only once its registry is empty, and with
     /// the key gone only a `clear` takes records out, under that lock,
-    /// marking each `CLAIMED` (or a table's drop, marking a spare
-    /// `DROPPED`: this then waits until the drop has made the record vacant,
-    /// and returns `None` too).
+    /// marking each `CLAIMED`.
     ///
     /// # Safety
     /// The record's key is gone: nothing attaches, fills or removes the
@@ -212,13 +202,7 @@ impl Core {
         // taken out of. A `clear` that took it out marked it `CLAIMED` under
         // this lock; otherwise it is still there, with the position it was
         // given when the key (now gone) was attached.
-        let slot = unsafe { record.slot() };
-        if slot == CLAIMED && !cfg!(weakattach_mutant = "dying_takes_claimed") {
-            return None;
-        }
-        if slot == DROPPED {
-            drop(lock);
-            wait_for_drop(record);
+        if unsafe { record.slot() } == CLAIMED && !cfg!(weakattach_mutant = "dying_takes_claimed") {
             return None;
         }
         // SAFETY: the record is registered (see above), so its table is alive.
@@ -530,28 +514,6 @@ impl Core {
     /// second panic aborts, as in `Vec`).
     #[track_caller]
     pub(crate) fn clear(&self) {
-        self.take_all(false);
-    }
-
-    /// Drops every value of a table that is being dropped, as `clear` does,
-    /// but taking each value out of its record under the registry's lock,
-    /// without the record's own: with no lookup or writer of the table left,
-    /// only a dying key's release can reach a record, and it finds the
-    /// record taken out under that lock. A first record is made vacant on
-    /// the spot; a spare, under its key's index lock once the registry's is
-    /// let go (`node::vacate_dropped`), and the key's release waits for that
-    /// if it comes meanwhile (`DROPPED`). Every record of a batch is vacant
-    /// before any value is dropped, so that release waits for no user code.
-    ///
-    /// # Safety
-    /// Nothing else reaches the table any more, nor will: no call through it
-    /// runs on any thread (only keys' releases may still look at it).
-    pub(crate) unsafe fn clear_dropped(&self) {
-        self.take_all(true);
-    }
-
-    #[track_caller]
-    fn take_all(&self, dropping: bool) {
         struct Rest<'a>(Taking<'a>);
         impl Drop for Rest<'_> {
             fn drop(&mut self) {
@@ -564,7 +526,6 @@ impl Core {
         reentrancy::check_table(self);
         let mut rest = Rest(Taking {
             table: self,
-            dropping,
             batch: [Taken::NONE; BATCH],
             next: 0,
             len: 0,
@@ -652,8 +613,6 @@ const BATCH: usize = 16;
 /// there (`take_claimed`).
 struct Taking<'a> {
     table: &'a Core,
-    /// The table is being dropped (`Core::clear_dropped`).
-    dropping: bool,
     batch: [Taken; BATCH],
     next: usize,
     len: usize,
@@ -668,13 +627,6 @@ struct Taken {
     held: bool,
     /// Held and `ACTIVE`.
     active: bool,
-    /// Taken out already, by a table's drop: the value, and nothing else to
-    /// do once the record is vacant (the node may be gone by then).
-    word: Option<Word>,
-    /// A spare that a table's drop left `DROPPED`, to make vacant once the
-    /// registry's lock is let go (a first record is vacant already, and its
-    /// node may be gone: it is not looked at again).
-    unindexed: bool,
 }
 
 impl Taken {
@@ -683,8 +635,6 @@ impl Taken {
         node: ptr::null(),
         held: false,
         active: false,
-        word: None,
-        unindexed: false,
     };
 }
 
@@ -700,16 +650,9 @@ impl Taking<'_> {
                 }
             }
             let Taken {
-                record,
-                node,
-                held,
-                word,
-                ..
+                record, node, held, ..
             } = self.batch[self.next];
             self.next += 1;
-            if word.is_some() {
-                return word;
-            }
             // SAFETY: held or pinned, so alive until we let go or unpin.
             let (node_ref, record_ref) = unsafe { (&*node, &*record) };
             let (word, handed) = if held {
@@ -767,20 +710,6 @@ impl Taking<'_> {
             // SAFETY: as above.
             let record_ref = unsafe { &*record };
             check_belongs(record_ref);
-            if self.dropping {
-                let unindexed = record_ref.is_overflow();
-                self.batch[self.len] = Taken {
-                    record,
-                    node,
-                    // SAFETY: a table being dropped, and its registry's lock
-                    // is held, the record just taken out.
-                    word: Some(unsafe { take_dropped(&*node, record_ref) }),
-                    unindexed,
-                    ..Taken::NONE
-                };
-                self.len += 1;
-                continue;
-            }
             let held = self.table.try_hold(record_ref, unread);
             if held.is_none() {
                 // SAFETY: as above.
@@ -792,21 +721,10 @@ impl Taking<'_> {
                 node,
                 held: held.is_some(),
                 active: held == Some(true),
-                word: None,
-                unindexed: false,
             };
             self.len += 1;
         }
         drop(registry);
-        if self.dropping {
-            for taken in self.batch[..self.len].iter().filter(|t| t.unindexed) {
-                // SAFETY: a spare left `DROPPED` above is alive until it is
-                // vacant (its key's release waits for that), and only this
-                // drop makes it vacant.
-                unsafe { node::vacate_dropped(&*taken.node, &*taken.record, self.table) };
-            }
-            return;
-        }
         let taken = &mut self.batch[..self.len];
         if taken.iter().any(|taken| !taken.held) {
             // The records held first: dealing with one that a writer holds
@@ -828,46 +746,6 @@ impl Taking<'_> {
             }
         }
     }
-}
-
-/// For a dying key's release that found `record` `DROPPED`: the table's
-/// drop took the value, and makes the record vacant under the key's index
-/// lock, which it may be waiting for; it runs no user code before it does.
-/// Returns once the record is vacant.
-#[cold]
-#[inline(never)]
-fn wait_for_drop(record: &Record) {
-    if cfg!(weakattach_mutant = "dying_skips_dropped_wait") {
-        record.vacate_dropped();
-    }
-    let mut round = 0;
-    while !record.table().is_null() {
-        backoff(&mut round);
-    }
-}
-
-/// For a table's drop, under its registry's lock: takes the value out of
-/// `record`, one of `node`'s just taken out of the registry, and makes a
-/// first record vacant at once (the vacant store is the last touch: the
-/// key's release may free the node after it). A spare is marked `DROPPED`,
-/// to be made vacant by `node::vacate_dropped` once the lock is let go.
-///
-/// # Safety
-/// As for [`Record::take_dropped`].
-unsafe fn take_dropped(node: &Node, record: &Record) -> Word {
-    node.life.used();
-    if cfg!(weakattach_mutant = "dropped_vacated_first") && !record.is_overflow() {
-        record.vacate_dropped();
-    }
-    // SAFETY: the caller's promise.
-    let word = unsafe { record.take_dropped() };
-    if record.is_overflow() {
-        // SAFETY: under the registry's lock.
-        unsafe { record.set_slot(DROPPED) };
-    } else {
-        record.vacate_dropped();
-    }
-    word
 }
 
 /// What the loom models check of a registry: it holds records of its table

@@ -602,12 +602,9 @@ fn a_clear_while_an_entry_is_removed_and_put_back() {
     });
 }
 
-/// A table is dropped on one thread while its key joins another table: the
-/// drop takes the value out of the key's first record under the registry's
-/// lock alone and makes the record vacant, which the attach may take at
-/// once. Each value is dropped once, the new entry is whole. Mutant
-/// `dropped_vacated_first` makes the record vacant before it takes the
-/// value, so that the attach may fill it meanwhile.
+/// A table is dropped on one thread while its key joins another table,
+/// which may take the key's first record once the drop has vacated it. Each
+/// value is dropped once, the new entry is whole.
 #[test]
 fn a_table_dropped_while_its_key_joins_another() {
     model(|| {
@@ -628,9 +625,7 @@ fn a_table_dropped_while_its_key_joins_another() {
 
 /// A table that holds a key's spare record is dropped on one thread while
 /// the key joins a third table, whose attach (under the key's index lock)
-/// may take the record once the drop has made it vacant there. Mutant
-/// `dropped_vacated_late` makes the record vacant only after it let go of
-/// the index, where the attach may have taken it already.
+/// may take the record once the drop has vacated it.
 #[test]
 fn a_table_with_a_spare_record_dropped_while_its_key_joins_another() {
     model(|| {
@@ -649,9 +644,7 @@ fn a_table_with_a_spare_record_dropped_while_its_key_joins_another() {
 
 /// A key in two tables dies on one thread while the table of its spare
 /// record is dropped on another: the value is dropped once, by the one
-/// that takes it, and a release that finds the record taken by the drop
-/// waits until the drop has made it vacant before it frees the node. Mutant
-/// `dying_skips_dropped_wait` makes the record vacant itself and goes on.
+/// that takes it, and the node outlives the drop's use of it.
 #[test]
 fn a_key_in_two_tables_dies_while_one_is_dropped() {
     model(|| {
