@@ -48,25 +48,26 @@ impl Drop for LazyTable {
     fn drop(&mut self) {
         let core = unshared(&mut self.ptr);
         if !core.is_null() {
-            /// Frees the body once `clear` is done, also if a value's drop
-            /// panics in it (`clear` has then taken every value out all the
-            /// same).
+            /// Frees the body once `clear_dropped` is done, also if a
+            /// value's drop panics in it (it has then taken every value out
+            /// all the same).
             struct Free(*mut Core);
             impl Drop for Free {
                 fn drop(&mut self) {
-                    // SAFETY: `clear` has emptied the registry: every record
-                    // that pointed to the body is vacant (by the `clear` or by
-                    // its key's release), and every release that read the
-                    // body did so under the registry's lock, which `clear`
-                    // took after them: it is ours alone.
+                    // SAFETY: `clear_dropped` has emptied the registry: every
+                    // record that pointed to the body is vacant (by the drop
+                    // or by its key's release), and every release that read
+                    // the body did so under the registry's lock, which the
+                    // drop took after them: it is ours alone.
                     drop(unsafe { Box::from_raw(self.0) });
                 }
             }
             let free = Free(core);
-            // SAFETY: ours (see the field). Shared until `clear` returns: keys
-            // released on other threads may still read it meanwhile, so it is
-            // only borrowed for the `clear`.
-            unsafe { &*core }.clear();
+            // SAFETY: ours (see the field), and no call through the map runs
+            // or will run: it is being dropped. Shared until the drop's
+            // `clear` returns: keys released on other threads may still read
+            // it meanwhile, so it is only borrowed for it.
+            unsafe { (*core).clear_dropped() };
             drop(free);
         }
     }

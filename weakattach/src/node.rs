@@ -7,9 +7,18 @@
 //! of 32 bytes (on 64-bit targets). A key in several tables at once keeps the
 //! others in *spare* records, found through a small index by table. Spare
 //! records never move and are not freed before the node: a record that a
-//! table leaves becomes vacant and serves the next table the key joins. So a
-//! key holds at most as many records as it had tables at one time, however
-//! many short-lived tables it passes through.
+//! table leaves becomes vacant and serves the next table the key joins.
+//!
+//! A table's drop makes its records vacant without the key's index, whose
+//! lock it cannot wait for under its registry's (`Core::clear_dropped`): it
+//! leaves the table's entry in the index, *stale*, naming a vacant record.
+//! The key's next attach puts stale entries to use, under the index's lock:
+//! one of the new table's own address (a table made where a dropped one was)
+//! it takes over, and when it needs a record and has no vacant one it sweeps
+//! the stale entries out first, once the index has grown to twice what the
+//! last sweep left (amortized O(1) an attach). So a key holds at most about
+//! twice as many records as it had tables at one time, however many
+//! short-lived tables it passes through.
 //!
 //! Finding a key's spare record of a table takes no lock when the spare
 //! claimed last is that table's (the record says so), or when no spare
@@ -66,26 +75,56 @@ struct Spares {
     /// key's newest table, the one a short-lived table per traversal keeps
     /// asking, so take no lock.
     latest: AtomicPtr<Record>,
-    /// How many spare records belong to a table (the length of the index's
-    /// `by_table`), stored under the index's lock: a lookup that finds none
-    /// takes no lock either.
+    /// How many entries the index's `by_table` has (stale ones included),
+    /// stored under the index's lock: a lookup that finds none takes no lock
+    /// either.
     indexed: AtomicUsize,
     inner: SpinLock<Index>,
 }
 
 struct Index {
-    /// The spare record of each table that has one.
+    /// The spare record of each table that has one, and stale entries: ones
+    /// of dropped tables, whose records are vacant (see the module docs).
     by_table: ByTable,
-    /// Spare records that belong to no table.
+    /// Spare records that belong to no table, and are not in `by_table`.
     vacant: Vec<*const Record>,
     /// Every spare record (made by `Box::into_raw`), for the key's release.
     all: Vec<*mut Spare>,
+    /// The length of `by_table` from which an attach that finds no vacant
+    /// record sweeps the stale entries out: twice what the last sweep left.
+    sweep_at: usize,
+}
+
+impl Index {
+    /// Moves the records of stale entries to `vacant`.
+    fn sweep(&mut self) {
+        let Index {
+            by_table, vacant, ..
+        } = self;
+        by_table.retain(|record| {
+            // SAFETY: spare records live as long as the node. Under the
+            // index's lock, a record that it names and that is vacant was
+            // made so by its table's drop: a `remove` or `clear` takes the
+            // entry out first, under this lock, and nothing attaches it but
+            // an attach of the key, which holds the lock.
+            let stale = unsafe { &*record }.table().is_null()
+                || cfg!(weakattach_mutant = "sweep_unchecked");
+            if stale {
+                push(vacant, record);
+            }
+            !stale
+        });
+        self.sweep_at = (2 * self.by_table.len()).max(1);
+    }
 }
 
 impl Spares {
     /// A vacant spare record (one that is, or a new one), with the
     /// provenance of the whole spare (see `node_of`).
     fn vacant(&self, index: &mut Index) -> *const Record {
+        if index.vacant.is_empty() && index.by_table.len() >= index.sweep_at {
+            index.sweep();
+        }
         index.vacant.pop().unwrap_or_else(|| {
             let spare = Box::into_raw(Box::new(Spare {
                 record: Record::vacant(OVERFLOW),
@@ -96,9 +135,12 @@ impl Spares {
         })
     }
 
-    /// Indexes `record`, which now belongs to `table`, by it.
-    fn index_as(&self, index: &mut Index, table: &Core, record: *const Record) {
-        index.by_table.insert(address(table), record);
+    /// Indexes `record`, which now belongs to `table`, by it (`stale`: the
+    /// record of the table's stale entry, indexed so already).
+    fn index_as(&self, index: &mut Index, table: &Core, record: *const Record, stale: bool) {
+        if !stale {
+            index.by_table.insert(address(table), record);
+        }
         if !cfg!(weakattach_mutant = "indexed_unpublished") {
             self.indexed.store(index.by_table.len(), Release);
         }
@@ -168,7 +210,9 @@ impl Node {
         }
         let record = spares.inner.lock().by_table.get(address(table))?;
         // SAFETY: spare records live as long as the node.
-        Some(unsafe { &*record })
+        let record = unsafe { &*record };
+        // Not the record of a stale entry, which is vacant.
+        record.belongs_to(table).then_some(record)
     }
 
     /// Gives `table` a record of this key, write-locked, unless it has one.
@@ -236,16 +280,22 @@ impl Node {
             // Made between the two looks: the index's lock it is.
         };
         let mut index = spares.inner.lock();
-        // Under the index's lock: nobody else attaches the key.
-        let indexed = index.by_table.get(address(table)).is_some()
-            && !cfg!(weakattach_mutant = "attach_unchecked");
-        if self.first.belongs_to(table) || indexed {
+        // Under the index's lock: nobody else attaches the key. An entry of
+        // the table's address is the table's own record, or a stale one (of
+        // a table dropped there before), whose record is vacant.
+        let entry = index.by_table.get(address(table));
+        // SAFETY: spare records live as long as the node.
+        let stale = match entry.filter(|&record| unsafe { &*record }.belongs_to(table)) {
+            Some(_) if !cfg!(weakattach_mutant = "attach_unchecked") => return Err(arg),
+            _ => entry,
+        };
+        if self.first.belongs_to(table) {
             return Err(arg);
         }
         if self.first.table().is_null() {
             return Ok((take(first, arg), first));
         }
-        let record = spares.vacant(&mut index);
+        let record = stale.unwrap_or_else(|| spares.vacant(&mut index));
         // A vacant record's lock (for `claim`) is taken under the index's,
         // which a record's lock is otherwise taken before (`vacate`): the
         // holders a vacant record can have (the `clear` that vacated it, a
@@ -253,7 +303,7 @@ impl Node {
         // index.
         let taken = take(record, arg);
         // Found by table only now that it belongs to the table.
-        spares.index_as(&mut index, table, record);
+        spares.index_as(&mut index, table, record, stale.is_some());
         drop(index);
         drop(claiming);
         Ok((taken, record))
@@ -274,6 +324,7 @@ impl Node {
                 by_table: ByTable::default(),
                 vacant: Vec::new(),
                 all: Vec::new(),
+                sweep_at: 1,
             }),
         });
         // SAFETY: set once, freed with the node.
@@ -412,13 +463,33 @@ impl ByTable {
             return Some(self.few.swap_remove(at).1);
         };
         let record = many.remove(&table);
+        self.settle();
+        record
+    }
+
+    /// Keeps the entries whose record `keep` says to keep.
+    fn retain(&mut self, mut keep: impl FnMut(*const Record) -> bool) {
+        match &mut self.many {
+            Some(many) => {
+                many.retain(|_, &mut record| keep(record));
+                self.settle();
+            }
+            None => self.few.retain(|&(_, record)| keep(record)),
+        }
+    }
+
+    /// For a map that lost entries: gives way to the list when few are left,
+    /// or shrinks by half when a quarter full.
+    fn settle(&mut self) {
+        let Some(many) = &mut self.many else {
+            return;
+        };
         if many.len() <= MANY / 2 {
             self.few.extend(many.drain());
             self.many = None;
         } else if many.len() <= many.capacity() / 4 {
             many.shrink_to(many.capacity() / 2);
         }
-        record
     }
 }
 

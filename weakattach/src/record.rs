@@ -73,12 +73,13 @@ pub(crate) struct Record {
     /// which runs alone (`Node::attach_with`), under the write lock or the
     /// table's registry lock; and to null when the entry goes, under the
     /// write lock, or by a dying key's release once the record is out of its
-    /// registry (`Record::take_dying`). So a holder of a lock of a record
-    /// that belongs to a table sees it fixed, but for a `clear` that looks at
-    /// a record it took out earlier and finds it another entry's (it lets go
-    /// without touching it); a writer that finds the record vacant lets go
-    /// without touching it (it may be attached meanwhile); without a lock it
-    /// is a hint, checked again under one.
+    /// registry (`Record::take_dying`), or by its table's drop, which takes it
+    /// out of the registry (`Record::take_dropped`). So a holder of a lock of
+    /// a record that belongs to a table sees it fixed, but for a `clear` that
+    /// looks at a record it took out earlier, and a writer that found it by a
+    /// stale hint, which find it another table's or vacant (they let go
+    /// without touching it; it may be attached or vacated meanwhile); without
+    /// a lock it is a hint, checked again under one.
     table: AtomicPtr<Core>,
     state: AtomicU32,
     /// The record's position in its table's registry, or `CLAIMED`. Written
@@ -172,6 +173,30 @@ impl Record {
         // SAFETY: the caller's promise: nothing else reads or writes the
         // value any more.
         unsafe { core::mem::replace(self.value.get_mut().deref(), Word::uninit()) }
+    }
+
+    /// Takes the value out of a record of a table being dropped, without its
+    /// lock, for the drop that has just taken the record out of the table's
+    /// registry and then makes it vacant ([`Record::vacate_dropped`]).
+    ///
+    /// # Safety
+    /// The record belongs to the table, which nothing else reaches (no
+    /// lookup, no writer of its values), and the caller holds the table's
+    /// registry lock and has taken the record out: the key's release looks
+    /// at the value only of a record it finds registered under that lock,
+    /// and an attach of the key fills only a vacant record. So nothing else
+    /// reads or writes the value until the record is vacant.
+    pub(crate) unsafe fn take_dropped(&self) -> Word {
+        // SAFETY: the caller's promise.
+        unsafe { core::mem::replace(self.value.get_mut().deref(), Word::uninit()) }
+    }
+
+    /// Makes a record whose value [`Record::take_dropped`] took vacant
+    /// (`Release`: an attach of the key that finds it vacant may fill it
+    /// again, and the key's release may free the node). The caller does not
+    /// touch the record after it.
+    pub(crate) fn vacate_dropped(&self) {
+        self.table.store(ptr::null_mut(), Release);
     }
 
     /// A vacant record with the fixed `flags` (`OVERFLOW` or nothing).

@@ -514,6 +514,28 @@ impl Core {
     /// second panic aborts, as in `Vec`).
     #[track_caller]
     pub(crate) fn clear(&self) {
+        self.take_all(false);
+    }
+
+    /// Drops every value of a table that is being dropped, as `clear` does,
+    /// but taking each value out of its record, and making the record
+    /// vacant, under the registry's lock, without the record's own lock:
+    /// with no lookup or writer of the table left, only a dying key's
+    /// release reaches one of its records through it, and that release
+    /// looks at a record only under this lock, or once it is vacant. The
+    /// index of a key's spares is left as it is: an entry of the table that
+    /// names a vacant record is stale, and the key's next attach puts it to
+    /// use (see `node.rs`).
+    ///
+    /// # Safety
+    /// Nothing reaches the table any more, nor will: no call through it runs
+    /// on any thread (only keys' releases may still look at it).
+    pub(crate) unsafe fn clear_dropped(&self) {
+        self.take_all(true);
+    }
+
+    #[track_caller]
+    fn take_all(&self, dropping: bool) {
         struct Rest<'a>(Taking<'a>);
         impl Drop for Rest<'_> {
             fn drop(&mut self) {
@@ -526,6 +548,7 @@ impl Core {
         reentrancy::check_table(self);
         let mut rest = Rest(Taking {
             table: self,
+            dropping,
             batch: [Taken::NONE; BATCH],
             next: 0,
             len: 0,
@@ -613,6 +636,8 @@ const BATCH: usize = 16;
 /// there (`take_claimed`).
 struct Taking<'a> {
     table: &'a Core,
+    /// The table is being dropped (`Core::clear_dropped`).
+    dropping: bool,
     batch: [Taken; BATCH],
     next: usize,
     len: usize,
@@ -627,6 +652,9 @@ struct Taken {
     held: bool,
     /// Held and `ACTIVE`.
     active: bool,
+    /// Taken out already, by a table's drop, which has made the record
+    /// vacant: the value, and nothing else to do (the node may be gone).
+    word: Option<Word>,
 }
 
 impl Taken {
@@ -635,6 +663,7 @@ impl Taken {
         node: ptr::null(),
         held: false,
         active: false,
+        word: None,
     };
 }
 
@@ -650,9 +679,16 @@ impl Taking<'_> {
                 }
             }
             let Taken {
-                record, node, held, ..
+                record,
+                node,
+                held,
+                word,
+                ..
             } = self.batch[self.next];
             self.next += 1;
+            if word.is_some() {
+                return word;
+            }
             // SAFETY: held or pinned, so alive until we let go or unpin.
             let (node_ref, record_ref) = unsafe { (&*node, &*record) };
             let (word, handed) = if held {
@@ -710,6 +746,16 @@ impl Taking<'_> {
             // SAFETY: as above.
             let record_ref = unsafe { &*record };
             check_belongs(record_ref);
+            if self.dropping {
+                self.batch[self.len] = Taken {
+                    // SAFETY: a table being dropped, its registry's lock
+                    // held, the record just taken out.
+                    word: Some(unsafe { take_dropped(&*node, record_ref) }),
+                    ..Taken::NONE
+                };
+                self.len += 1;
+                continue;
+            }
             let held = self.table.try_hold(record_ref, unread);
             if held.is_none() {
                 // SAFETY: as above.
@@ -721,10 +767,14 @@ impl Taking<'_> {
                 node,
                 held: held.is_some(),
                 active: held == Some(true),
+                word: None,
             };
             self.len += 1;
         }
         drop(registry);
+        if self.dropping {
+            return;
+        }
         let taken = &mut self.batch[..self.len];
         if taken.iter().any(|taken| !taken.held) {
             // The records held first: dealing with one that a writer holds
@@ -746,6 +796,24 @@ impl Taking<'_> {
             }
         }
     }
+}
+
+/// For a table's drop, under its registry's lock: takes the value out of
+/// `record`, one of `node`'s just taken out of the registry, and makes the
+/// record vacant. Making it vacant is the last touch: from then on the key's
+/// next attach may fill the record again, or the key's release free the node.
+///
+/// # Safety
+/// As for [`Record::take_dropped`].
+unsafe fn take_dropped(node: &Node, record: &Record) -> Word {
+    node.life.used();
+    if cfg!(weakattach_mutant = "dropped_vacated_first") {
+        record.vacate_dropped();
+    }
+    // SAFETY: the caller's promise.
+    let word = unsafe { record.take_dropped() };
+    record.vacate_dropped();
+    word
 }
 
 /// What the loom models check of a registry: it holds records of its table

@@ -624,19 +624,31 @@ fn a_table_dropped_while_its_key_joins_another() {
 }
 
 /// A table that holds a key's spare record is dropped on one thread while
-/// the key joins a third table, whose attach (under the key's index lock)
-/// may take the record once the drop has vacated it.
+/// the key joins a third table on another, whose attach (under the key's
+/// index lock) sweeps the dropped table's entry out of the key's index and
+/// takes the record, if the drop has made it vacant by then.
 #[test]
 fn a_table_with_a_spare_record_dropped_while_its_key_joins_another() {
     model(|| {
         let drops = counter();
         let (key, first, spare) = in_two_tables(&drops);
-        let dropper = thread::spawn(move || drop(spare));
-        let third = WeakMap::new();
-        third.insert(&key, Counted(drops.clone()));
-        dropper.join().unwrap();
+        let key = Arc::new(key);
+        let third = Arc::new(WeakMap::new());
+        // Made before the drop, so that it is not made where the dropped
+        // table was (loom does not see the allocator order a free before
+        // the allocation that reuses its address).
+        let primer = Anchor::new();
+        third.insert(&primer, Counted(counter()));
+        let joiner = {
+            let (key, third, drops) = (Arc::clone(&key), Arc::clone(&third), drops.clone());
+            thread::spawn(move || {
+                third.insert(&*key, Counted(drops));
+            })
+        };
+        drop(spare);
+        joiner.join().unwrap();
         assert_eq!(drops.load(SeqCst), 1, "the dropped table's value");
-        assert!(first.contains_key(&key) && third.contains_key(&key));
+        assert!(first.contains_key(&*key) && third.contains_key(&*key));
         drop(key);
         assert_eq!(drops.load(SeqCst), 3);
     });
