@@ -16,7 +16,7 @@
 mod common;
 
 use std::mem;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Barrier, Mutex, PoisonError, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -807,6 +807,9 @@ fn a_long_with_mut_holds_up_neither_key_drops_nor_their_values() {
 // (f) two clears of one table while its entries are removed, put back and die
 // ---------------------------------------------------------------------------
 
+/// How many times its rounds the worker may run, waiting for two clears.
+const WORKER_LIMIT: usize = 8;
+
 /// One key of the worker of [`two_clears_of_one_table_while_entries_are_removed_put_back_and_die`],
 /// with the `n` and serial of the token it last put in the table.
 struct Kept {
@@ -815,13 +818,16 @@ struct Kept {
 }
 
 /// The worker of [`two_clears_of_one_table_while_entries_are_removed_put_back_and_die`]:
-/// `rounds` times, reads or removes the entry of one of its `keys` keys
-/// (checking what comes back), puts it back if it is empty, and now and then
-/// drops the key, its entry just put back, for a fresh one. Returns its keys.
+/// `rounds` times, and then until the clearing threads have counted two
+/// clears in `clears` since it began (up to `WORKER_LIMIT` times `rounds`,
+/// letting them run meanwhile: valgrind runs one thread at a time), reads or
+/// removes the entry of one of its `keys` keys (checking what comes back),
+/// puts it back if it is empty, and now and then drops the key, its entry
+/// just put back, for a fresh one. Returns its keys.
 fn remove_put_back_and_drop(
     ledger: &Arc<Ledger>,
     table: &WeakMap<Anchor, Token>,
-    barrier: &Barrier,
+    (barrier, clears): (&Barrier, &AtomicU64),
     keys: usize,
     rounds: usize,
 ) -> Vec<Kept> {
@@ -843,7 +849,18 @@ fn remove_put_back_and_drop(
         })
         .collect();
     barrier.wait();
-    for round in 0..rounds {
+    let clears_before = clears.load(SeqCst);
+    for round in 0.. {
+        if round >= rounds {
+            if clears.load(SeqCst) >= clears_before + 2 {
+                break;
+            }
+            assert!(
+                round < WORKER_LIMIT * rounds,
+                "the clearing threads ran fewer than two clears in {round} rounds of the worker"
+            );
+            thread::yield_now();
+        }
         let n = (keys + round) as u64;
         let Kept { key, last } = &mut kept[rng.below(keys)];
         let (last_n, last_serial) = *last;
@@ -878,7 +895,9 @@ fn remove_put_back_and_drop(
 /// entries, puts them back and drops their keys, so that one `clear` finds an
 /// entry held by a `remove`, the entry is put back, the other `clear` takes it
 /// out again, and the key dies while either `clear` may still be looking at
-/// it. The worker checks every answer exactly (a `remove` returns the token it
+/// it. The worker goes on past its rounds until the clears have run twice
+/// since it began, so that they overlap it even where threads run one at a
+/// time. The worker checks every answer exactly (a `remove` returns the token it
 /// put in last, or nothing if a `clear` took it; a read likewise); at the end
 /// each entry holds the token put in last or that token was dropped, and
 /// every token is dropped exactly once. Under Miri, ThreadSanitizer and
@@ -895,41 +914,47 @@ fn two_clears_of_one_table_while_entries_are_removed_put_back_and_die() {
     };
     const KEYS: usize = 4;
     within_deadline("two clears of one table", || {
-        let ledger = Ledger::new(ROUNDS * 2 + KEYS + 16);
+        // Two tokens a round at most.
+        let ledger = Ledger::new(WORKER_LIMIT * ROUNDS * 2 + KEYS + 16);
         let table: Arc<WeakMap<Anchor, Token>> = Arc::new(WeakMap::new());
         let done = Arc::new(AtomicBool::new(false));
         let barrier = Arc::new(Barrier::new(3));
+        let clears = Arc::new(AtomicU64::new(0));
         let clearers: Vec<_> = (0..2)
             .map(|_| {
-                let (table, done, barrier) =
-                    (Arc::clone(&table), Arc::clone(&done), Arc::clone(&barrier));
+                let (table, done, barrier, clears) = (
+                    Arc::clone(&table),
+                    Arc::clone(&done),
+                    Arc::clone(&barrier),
+                    Arc::clone(&clears),
+                );
                 thread::spawn(move || {
                     barrier.wait();
-                    let mut clears = 0_u64;
                     while !done.load(SeqCst) {
                         table.clear();
-                        clears += 1;
+                        clears.fetch_add(1, SeqCst);
                         // Under valgrind, which runs one thread at a time,
                         // two clearers that never let go would starve the
                         // worker of the registry's lock.
                         thread::yield_now();
                     }
-                    clears
                 })
             })
             .collect();
         let worker = {
-            let (ledger, table, barrier) = (
+            let (ledger, table, barrier, clears) = (
                 Arc::clone(&ledger),
                 Arc::clone(&table),
                 Arc::clone(&barrier),
+                Arc::clone(&clears),
             );
-            thread::spawn(move || remove_put_back_and_drop(&ledger, &table, &barrier, KEYS, ROUNDS))
+            thread::spawn(move || {
+                remove_put_back_and_drop(&ledger, &table, (&barrier, &clears), KEYS, ROUNDS)
+            })
         };
         let kept = join_all(vec![worker]).pop().expect("one worker");
         done.store(true, SeqCst);
-        let clears: u64 = join_all(clearers).into_iter().sum();
-        assert!(clears > 0, "the clearing threads never ran a clear");
+        join_all(clearers);
         // With every clear finished, each entry holds the token put in last,
         // or a clear dropped that token.
         for Kept { key, last } in &kept {

@@ -33,7 +33,14 @@
 //!   still out of it. A `remove` or a release may get to such a record first
 //!   and take its value: the `clear` then finds the record vacant (or
 //!   registered again, as a new entry) and leaves it, and its pin kept the
-//!   node alive for that look.
+//!   node alive for that look;
+//! - a table's drop (`Core::clear_dropped`) has no lookups or writers to
+//!   meet, only keys' releases and attaches of its keys to other tables:
+//!   under the registry's lock it takes each value out of its record, with
+//!   no record lock, and makes the record vacant, the last it does with it. A
+//!   release looks at a record it finds taken out of a registry only under
+//!   that lock or once it is vacant, and an attach fills only a vacant
+//!   record. The key's index keeps the table's entry, stale (`node.rs`).
 //!
 //! Locks are taken in one order, and none is held while user code runs but
 //! the lock of the record that the code was given: a key's claim lock, then
