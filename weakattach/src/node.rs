@@ -21,8 +21,8 @@
 //! short-lived tables it passes through.
 //!
 //! Finding a key's spare record of a table takes no lock when the spare
-//! claimed last is that table's (the record says so), or when no spare
-//! belongs to any table (a count beside the index says so); otherwise it
+//! claimed last is that table's (the record says so), or when the index has
+//! no entry (a count beside it says so; stale entries count); otherwise it
 //! asks the index, under the index's lock. A key that passes through
 //! short-lived tables one at a time so never takes that lock to be looked up.
 //!
@@ -105,8 +105,9 @@ impl Index {
             // SAFETY: spare records live as long as the node. Under the
             // index's lock, a record that it names and that is vacant was
             // made so by its table's drop: a `remove` or `clear` takes the
-            // entry out first, under this lock, and nothing attaches it but
-            // an attach of the key, which holds the lock.
+            // entry out first, under this lock, a dying key's release does
+            // not run while its key is being attached, and nothing attaches
+            // the record but an attach of the key, which holds the lock.
             let stale = unsafe { &*record }.table().is_null()
                 || cfg!(weakattach_mutant = "sweep_unchecked");
             if stale {

@@ -612,8 +612,9 @@ fn a_table_dropped_while_its_key_joins_another() {
         let key = Anchor::new();
         let dropped = WeakMap::new();
         dropped.insert(&key, Counted(drops.clone()));
+        // Made before the drop (see `primed`).
+        let other = primed();
         let dropper = thread::spawn(move || drop(dropped));
-        let other = WeakMap::new();
         other.insert(&key, Counted(drops.clone()));
         dropper.join().unwrap();
         assert_eq!(drops.load(SeqCst), 1, "the dropped table's value");
@@ -633,12 +634,7 @@ fn a_table_with_a_spare_record_dropped_while_its_key_joins_another() {
         let drops = counter();
         let (key, first, spare) = in_two_tables(&drops);
         let key = Arc::new(key);
-        let third = Arc::new(WeakMap::new());
-        // Made before the drop, so that it is not made where the dropped
-        // table was (loom does not see the allocator order a free before
-        // the allocation that reuses its address).
-        let primer = Anchor::new();
-        third.insert(&primer, Counted(counter()));
+        let third = Arc::new(primed());
         let joiner = {
             let (key, third, drops) = (Arc::clone(&key), Arc::clone(&third), drops.clone());
             thread::spawn(move || {
@@ -668,6 +664,16 @@ fn a_key_in_two_tables_dies_while_one_is_dropped() {
         assert_eq!(drops.load(SeqCst), 2);
         drop(first);
     });
+}
+
+/// A table whose body is made: a table made after another's drop could be
+/// made where that one was, and loom does not see the allocator order the
+/// free before the allocation that reuses its address, as allocators do (a
+/// record of the dropped table would then seem to belong to the new one).
+fn primed() -> WeakMap<Anchor, Counted> {
+    let table = WeakMap::new();
+    table.insert(&Anchor::new(), Counted(counter()));
+    table
 }
 
 /// A key in two tables (the second through a spare record), each holding a
