@@ -610,11 +610,11 @@ fn a_table_dropped_while_its_key_joins_another() {
     model(|| {
         let drops = counter();
         let key = Anchor::new();
-        let dropped = WeakMap::new();
-        dropped.insert(&key, Counted(drops.clone()));
+        let first = WeakMap::new();
+        first.insert(&key, Counted(drops.clone()));
         // Made before the drop (see `primed`).
         let other = primed();
-        let dropper = thread::spawn(move || drop(dropped));
+        let dropper = thread::spawn(move || drop(first));
         other.insert(&key, Counted(drops.clone()));
         dropper.join().unwrap();
         assert_eq!(drops.load(SeqCst), 1, "the dropped table's value");
