@@ -20,15 +20,58 @@ struct Counting;
 
 thread_local! {
     static LIVE: Cell<isize> = const { Cell::new(0) };
+    /// Blocks this thread freed, held back from the allocator while
+    /// `HOLDING`, oldest first out (see `Held`).
+    static HELD: [Cell<(usize, Layout)>; HELD_BLOCKS] =
+        const { [const { Cell::new((0, Layout::new::<u8>())) }; HELD_BLOCKS] };
+    static HOLDING: Cell<Option<usize>> = const { Cell::new(None) };
 }
+
+/// How many freed blocks are held back at once.
+const HELD_BLOCKS: usize = 256;
 
 fn count(delta: isize) {
     // During thread-local teardown there is nothing left to count.
     let _ = LIVE.try_with(|live| live.set(live.get() + delta));
 }
 
+/// While one is alive, a block this thread frees is not given out again
+/// until 255 more have been freed: a table is made elsewhere than where
+/// the last one was dropped, as under valgrind or Miri, whose allocators
+/// hold freed blocks back. Held blocks count as freed.
+struct Held;
+
+impl Held {
+    fn new() -> Held {
+        HOLDING.with(|holding| holding.set(Some(0)));
+        Held
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        HOLDING.with(|holding| holding.set(None));
+        for block in HELD.with(|held| {
+            held.each_ref()
+                .map(|block| block.replace((0, Layout::new::<u8>())))
+        }) {
+            release(block);
+        }
+    }
+}
+
+/// Frees a held block (none if null).
+fn release((ptr, layout): (usize, Layout)) {
+    if ptr != 0 {
+        // SAFETY: `ptr` came from `System.alloc` with `layout`, was passed
+        // to `dealloc` once, held since, and is released once: its slot
+        // was emptied as it was taken.
+        unsafe { System.dealloc(ptr as *mut u8, layout) }
+    }
+}
+
 // SAFETY: forwards to the system allocator and only adds bookkeeping, which
-// allocates nothing.
+// allocates nothing; a held block is freed later, once.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         count(isize::try_from(layout.size()).unwrap());
@@ -38,8 +81,18 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         count(-isize::try_from(layout.size()).unwrap());
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
+        let slot = HOLDING.try_with(|holding| {
+            let slot = holding.get()?;
+            holding.set(Some((slot + 1) % HELD_BLOCKS));
+            Some(slot)
+        });
+        if let Ok(Some(slot)) = slot {
+            // The oldest block held goes back to the allocator in its place.
+            release(HELD.with(|held| held[slot].replace((ptr as usize, layout))));
+        } else {
+            // SAFETY: as above.
+            unsafe { System.dealloc(ptr, layout) }
+        }
     }
 }
 
@@ -161,32 +214,48 @@ fn one_key_in_many_live_tables() {
     );
 }
 
-#[test]
-fn one_key_through_many_short_lived_tables_holds_no_dead_ones() {
+/// One key, in a table that outlives the test, passed through many
+/// short-lived tables: each stale entry a dropped table leaves is taken
+/// over by a table made at its address or swept out when the key needs a
+/// record, so the key holds no more than a few dead ones.
+fn through_short_lived_tables() {
     let drops = Counter::new();
     let key = Anchor::new();
     let elsewhere: WeakMap<Anchor, u8> = WeakMap::new();
     elsewhere.insert(&key, 0);
-    let held_at_start = {
-        let set: WeakSet<Anchor> = WeakSet::new();
-        set.insert(&key);
-        let map: WeakMap<Anchor, common::Counted> = WeakMap::new();
-        map.insert(&key, drops.value());
-        drop((set, map));
-        live()
-    };
-    for _ in 0..TABLES {
+    let round = || {
         let set: WeakSet<Anchor> = WeakSet::new();
         assert!(set.insert(&key));
         let map: WeakMap<Anchor, common::Counted> = WeakMap::new();
         map.insert(&key, drops.value());
         assert!(set.contains(&key) && map.contains_key(&key));
+    };
+    // The records a key in three tables at once needs.
+    round();
+    let held_at_start = live();
+    let mut most = 0;
+    for _ in 0..TABLES {
+        round();
+        most = most.max(live() - held_at_start);
     }
     assert_eq!(drops.dropped(), TABLES + 1, "each table dropped its value");
-    let grown = live() - held_at_start;
+    // After the first round only the list of vacant records and the index
+    // may still grow, by a few entries: a couple of hundred bytes at most,
+    // however many tables went by.
     assert!(
-        grown <= 0,
-        "the key grew by {grown} bytes over {TABLES} short-lived tables"
+        most <= 256,
+        "the key grew by up to {most} bytes over {TABLES} short-lived tables"
     );
     assert_eq!(elsewhere.get(&key), Some(0));
+}
+
+#[test]
+fn one_key_through_many_short_lived_tables_holds_no_dead_ones() {
+    through_short_lived_tables();
+}
+
+#[test]
+fn one_key_through_many_short_lived_tables_made_elsewhere_holds_no_dead_ones() {
+    let _held = Held::new();
+    through_short_lived_tables();
 }
