@@ -9,6 +9,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::ptr;
 
 use weakattach::{Anchor, WeakMap, WeakSet};
 
@@ -22,8 +23,8 @@ thread_local! {
     static LIVE: Cell<isize> = const { Cell::new(0) };
     /// Blocks this thread freed, held back from the allocator while
     /// `HOLDING`, oldest first out (see `Held`).
-    static HELD: [Cell<(usize, Layout)>; HELD_BLOCKS] =
-        const { [const { Cell::new((0, Layout::new::<u8>())) }; HELD_BLOCKS] };
+    static HELD: [Cell<(*mut u8, Layout)>; HELD_BLOCKS] =
+        const { [const { Cell::new((ptr::null_mut(), Layout::new::<u8>())) }; HELD_BLOCKS] };
     static HOLDING: Cell<Option<usize>> = const { Cell::new(None) };
 }
 
@@ -53,7 +54,7 @@ impl Drop for Held {
         HOLDING.with(|holding| holding.set(None));
         for block in HELD.with(|held| {
             held.each_ref()
-                .map(|block| block.replace((0, Layout::new::<u8>())))
+                .map(|block| block.replace((ptr::null_mut(), Layout::new::<u8>())))
         }) {
             release(block);
         }
@@ -61,12 +62,12 @@ impl Drop for Held {
 }
 
 /// Frees a held block (none if null).
-fn release((ptr, layout): (usize, Layout)) {
-    if ptr != 0 {
+fn release((ptr, layout): (*mut u8, Layout)) {
+    if !ptr.is_null() {
         // SAFETY: `ptr` came from `System.alloc` with `layout`, was passed
         // to `dealloc` once, held since, and is released once: its slot
         // was emptied as it was taken.
-        unsafe { System.dealloc(ptr as *mut u8, layout) }
+        unsafe { System.dealloc(ptr, layout) }
     }
 }
 
@@ -88,7 +89,7 @@ unsafe impl GlobalAlloc for Counting {
         });
         if let Ok(Some(slot)) = slot {
             // The oldest block held goes back to the allocator in its place.
-            release(HELD.with(|held| held[slot].replace((ptr as usize, layout))));
+            release(HELD.with(|held| held[slot].replace((ptr, layout))));
         } else {
             // SAFETY: as above.
             unsafe { System.dealloc(ptr, layout) }
