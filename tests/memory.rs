@@ -37,7 +37,7 @@ fn count(delta: isize) {
 }
 
 /// While one is alive, a block this thread frees is not given out again
-/// until 255 more have been freed: a table is made elsewhere than where
+/// until 256 more have been freed: a table is made elsewhere than where
 /// the last one was dropped, as under valgrind or Miri, whose allocators
 /// hold freed blocks back. Held blocks count as freed.
 struct Held;
