@@ -262,3 +262,66 @@ fn racing_get_or_insert_with_callers_all_get_the_first_stored_value() {
         }
     });
 }
+
+/// More threads read one table than it has reader slots of their own (each
+/// thread owns one of 15 while it lives, the rest share one), in waves, so
+/// that a thread's slot passes to a thread of the next wave, while another
+/// thread keeps replacing the values they read: every read sees a whole
+/// value, and every value is dropped once.
+#[test]
+fn more_readers_than_slots_come_and_go_while_their_values_are_replaced() {
+    const WAVES: usize = 3;
+    const READERS: usize = 20;
+    const READS: usize = if cfg!(any(miri, weakattach_sanitized)) {
+        4
+    } else {
+        500
+    };
+    within_deadline("readers in waves beside a writer", || {
+        let drops = Counter::new();
+        let made = AtomicUsize::new(0);
+        let table: WeakMap<Keyed<usize>, (Box<[usize; 4]>, Counted)> = WeakMap::new();
+        let keys: Vec<Keyed<usize>> = (0..8).map(Keyed::new).collect();
+        let value = |n: usize| {
+            made.fetch_add(1, SeqCst);
+            (Box::new([n; 4]), drops.value_of(n))
+        };
+        for key in &keys {
+            table.insert(key, value(0));
+        }
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        thread::scope(|s| {
+            s.spawn(|| {
+                let mut n = 1;
+                while !stop.load(SeqCst) {
+                    let old = table.insert(&keys[n % keys.len()], value(n));
+                    drop(old.expect("replaced"));
+                    n += 1;
+                }
+            });
+            for _ in 0..WAVES {
+                thread::scope(|wave| {
+                    for t in 0..READERS {
+                        let (table, keys) = (&table, &keys);
+                        wave.spawn(move || {
+                            for i in 0..READS {
+                                let key = &keys[(t + i) % keys.len()];
+                                let whole = table.with(key, |(numbers, _)| {
+                                    numbers.iter().all(|&n| n == numbers[0])
+                                });
+                                assert_eq!(whole, Some(true), "a read saw a whole value");
+                            }
+                        });
+                    }
+                });
+            }
+            stop.store(true, SeqCst);
+        });
+        drop(keys);
+        assert_eq!(
+            drops.dropped(),
+            made.load(SeqCst),
+            "every value dropped once"
+        );
+    });
+}

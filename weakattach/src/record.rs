@@ -34,10 +34,10 @@
 
 use core::ptr;
 
-use crate::readers::Readers;
+use crate::readers::{Entered, Readers};
 use crate::reentrancy;
 use crate::sync::{
-    AtomicPtr, AtomicU32, AtomicUsize, ConstPtr, MutPtr,
+    AtomicPtr, AtomicU32, ConstPtr, MutPtr,
     Ordering::{Acquire, Relaxed, Release, SeqCst},
     UnsafeCell, backoff, store_load_order,
 };
@@ -461,7 +461,7 @@ impl Drop for Claiming<'_> {
 /// it leaves.
 pub(crate) struct ReadGuard<'a> {
     record: &'a Record,
-    count: &'a AtomicUsize,
+    entered: Entered<'a>,
     /// `Some` until the guard leaves: the access to the value, tracked by
     /// loom.
     value: Option<ConstPtr<Word>>,
@@ -469,12 +469,12 @@ pub(crate) struct ReadGuard<'a> {
 
 impl<'a> ReadGuard<'a> {
     /// # Safety
-    /// The caller counted itself in with `count` and saw no writer that could
-    /// be `ACTIVE` in `record`.
-    pub(crate) unsafe fn new(record: &'a Record, count: &'a AtomicUsize) -> Self {
+    /// The caller counted itself in (`entered`) and saw no writer that
+    /// could be `ACTIVE` in `record`.
+    pub(crate) unsafe fn new(record: &'a Record, entered: Entered<'a>) -> Self {
         ReadGuard {
             record,
-            count,
+            entered,
             value: Some(record.value.get()),
         }
     }
@@ -498,7 +498,7 @@ impl Drop for ReadGuard<'_> {
     #[inline]
     fn drop(&mut self) {
         self.value = None;
-        Readers::leave(self.count);
+        self.entered.leave();
     }
 }
 
@@ -633,10 +633,10 @@ impl<'a> WriteGuard<'a> {
         self.value = None;
         core::mem::forget(self);
         // Counted in first, so that the next writer waits for us.
-        let count = readers.enter();
+        let entered = readers.enter();
         record.state.fetch_and(!(WRITER | ACTIVE), SeqCst);
         // SAFETY: counted in, and a writer that comes now waits for us.
-        unsafe { ReadGuard::new(record, count) }
+        unsafe { ReadGuard::new(record, entered) }
     }
 
     /// Lets go, for a `clear`: as [`Pending::unlock`].

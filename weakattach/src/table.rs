@@ -239,8 +239,17 @@ impl Core {
         let readers = self.readers();
         let mut round = 0;
         loop {
-            let record = node.find(self)?;
-            let count = readers.enter();
+            // Counted in before the node is read. On x86 no load passes an
+            // atomic read-modify-write, either way; between this add and the
+            // next lookup's, the node's read (often a cache miss) then
+            // overlaps with the caller's read of its next key, where counted
+            // in after it, the two would wait in turn. A lookup of a key that
+            // is not in the table pays the add too.
+            let entered = readers.enter();
+            let Some(record) = node.find(self) else {
+                entered.leave();
+                return None;
+            };
             let state = record.state();
             // A writer that is not yet `ACTIVE` waits for this thread, if
             // this thread already reads the table: then going on is what
@@ -252,14 +261,15 @@ impl Core {
                 if record.belongs_to(self) {
                     // SAFETY: counted in, and no writer is `ACTIVE`: one that
                     // comes now waits for us.
-                    return Some(unsafe { ReadGuard::new(record, count) });
+                    return Some(unsafe { ReadGuard::new(record, entered) });
                 }
-                // Vacated (by a `clear`) between the look and the count.
-                Readers::leave(count);
+                // Vacated (by a `clear`) between the look and the read of
+                // the state.
+                entered.leave();
                 backoff(&mut round);
                 continue;
             }
-            Readers::leave(count);
+            entered.leave();
             record.wait_for_writer();
         }
     }

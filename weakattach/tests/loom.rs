@@ -284,6 +284,31 @@ fn a_reader_and_a_writer_of_one_entry() {
     });
 }
 
+/// Two readers of the same entry, and a writer that comes once the first
+/// has returned, while the second may still read. The first reader counts
+/// itself in its own reader slot, the second in the shared one (loom's build
+/// has one of each); loom fails the model if the writer's store overlaps a
+/// reader's borrow. Mutant `slot_taken_twice` gives both readers the one
+/// slot as their own: the first reader's count out, a load and a store, can
+/// then wipe out the second's count in, and the writer finds no reader.
+#[test]
+fn a_writer_after_one_reader_beside_another() {
+    model(|| {
+        let table = Arc::new(WeakMap::new());
+        let key = Arc::new(Anchor::new());
+        table.insert(&*key, 1_u32);
+        let mut readers = (0..2).map(|_| {
+            let (table, key) = (table.clone(), key.clone());
+            thread::spawn(move || table.with(&*key, |v| *v))
+        });
+        let (first, second) = (readers.next().unwrap(), readers.next().unwrap());
+        assert_eq!(first.join().unwrap(), Some(1));
+        table.insert(&*key, 2);
+        let seen = second.join().unwrap().unwrap();
+        assert!(seen == 1 || seen == 2);
+    });
+}
+
 /// A table with one entry, and a thread that clears it.
 fn one_entry_being_cleared(
     drops: &std::sync::Arc<AtomicUsize>,
