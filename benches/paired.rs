@@ -11,7 +11,9 @@
 //! and `WeakSet::contains` beside `HashSet::contains` at 100,000; and the
 //! short-lived set of the comparison (a set made, 16 members inserted that
 //! are attached elsewhere, 32 lookups, the set dropped) beside a
-//! `HashSet<usize>` of addresses and weak-table's `PtrWeakHashSet`, per set.
+//! `HashSet<usize>` of addresses and weak-table's `PtrWeakHashSet`, per set;
+//! and the first attach of the comparison (1,000 fresh keys inserted into a
+//! table of 100,000), per insert.
 //!
 //! Run with `cargo bench --bench paired`; each line is
 //! `paired/<workload>/<peer> <median ns per lookup (per set)>` or
@@ -21,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 use std::hint::black_box;
 use std::rc::{Rc, Weak};
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use dashmap::DashMap;
 use rustc_hash::FxBuildHasher;
@@ -58,6 +60,10 @@ fn address<T>(value: &T) -> usize {
 /// A peer: its name, and one pass over the keys that returns a checksum.
 type Pass<'a> = (&'static str, Box<dyn Fn() -> u64 + 'a>);
 
+/// A peer whose pass times itself (to leave its set-up and clean-up out),
+/// and returns the time.
+type TimedPass<'a> = (&'static str, Box<dyn FnMut() -> Duration + 'a>);
+
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -66,14 +72,31 @@ fn median(values: &mut [f64]) -> f64 {
 /// Runs `ROUNDS` rounds of `passes` (the first is weakattach), each round in
 /// a rotated order, and prints the medians.
 fn report(workload: &str, lookups: usize, passes: &[Pass<'_>]) {
+    let mut timed: Vec<TimedPass<'_>> = passes
+        .iter()
+        .map(|(name, pass)| -> TimedPass<'_> {
+            (
+                name,
+                Box::new(move || {
+                    let start = Instant::now();
+                    black_box(pass());
+                    start.elapsed()
+                }),
+            )
+        })
+        .collect();
+    report_timed(workload, lookups, &mut timed);
+}
+
+/// [`report`], for passes that time themselves.
+fn report_timed(workload: &str, lookups: usize, passes: &mut [TimedPass<'_>]) {
     let mut times = vec![Vec::with_capacity(ROUNDS); passes.len()];
     for round in 0..ROUNDS {
         for offset in 0..passes.len() {
             let which = (round + offset) % passes.len();
-            let start = Instant::now();
-            black_box((passes[which].1)());
+            let elapsed = (passes[which].1)();
             #[allow(clippy::cast_precision_loss)]
-            times[which].push(start.elapsed().as_nanos() as f64 / lookups as f64);
+            times[which].push(elapsed.as_nanos() as f64 / lookups as f64);
         }
     }
     for (i, (name, _)) in passes.iter().enumerate() {
@@ -244,9 +267,91 @@ fn short_lived_set(workload: &str) {
     report(workload, SETS, &passes);
 }
 
+/// Keys attached per pass of [`first_attach`].
+const BATCH: usize = 1_000;
+
+/// Attaching keys that have no value yet to a table of 100,000, beside
+/// weak-table's insert of fresh `Rc`s (and dashmap's insert by address, and
+/// a `HashMap`'s by id): only the inserts are timed; making the fresh keys,
+/// and dropping them (or taking them out again), are not.
+fn first_attach(workload: &str) {
+    let resident = keys(100_000);
+    let map: WeakMap<Key, u64> = WeakMap::new();
+    for key in &resident {
+        map.insert(key, key.id);
+    }
+    let mut hashmap: HashMap<u64, u64, FxBuildHasher> = (0..100_000).map(|id| (id, id)).collect();
+    let dashmap: DashMap<usize, u64> = resident.iter().map(|key| (address(key), key.id)).collect();
+    let dogs: Vec<Rc<Dog>> = (0..100_000).map(|id| Rc::new(Dog { id })).collect();
+    let mut weak_table: PtrWeakKeyHashMap<Weak<Dog>, u64> = PtrWeakKeyHashMap::new();
+    for dog in &dogs {
+        weak_table.insert(dog.clone(), dog.id);
+    }
+    let mut passes: Vec<TimedPass<'_>> = vec![
+        (
+            "weakattach",
+            Box::new(|| {
+                let fresh = keys(BATCH);
+                let start = Instant::now();
+                for key in &fresh {
+                    map.insert(key, key.id);
+                }
+                start.elapsed()
+            }),
+        ),
+        (
+            "hashmap",
+            Box::new(|| {
+                let fresh = 100_000..100_000 + BATCH as u64;
+                let start = Instant::now();
+                for id in fresh.clone() {
+                    hashmap.insert(id, id);
+                }
+                let elapsed = start.elapsed();
+                for id in fresh {
+                    hashmap.remove(&id);
+                }
+                elapsed
+            }),
+        ),
+        (
+            "dashmap",
+            Box::new(|| {
+                let fresh = keys(BATCH);
+                let start = Instant::now();
+                for key in &fresh {
+                    dashmap.insert(address(key), key.id);
+                }
+                let elapsed = start.elapsed();
+                for key in &fresh {
+                    dashmap.remove(&address(key));
+                }
+                elapsed
+            }),
+        ),
+        (
+            "weak_table",
+            Box::new(|| {
+                let fresh: Vec<Rc<Dog>> = (0..BATCH as u64).map(|id| Rc::new(Dog { id })).collect();
+                let start = Instant::now();
+                for dog in &fresh {
+                    weak_table.insert(dog.clone(), dog.id);
+                }
+                let elapsed = start.elapsed();
+                for dog in &fresh {
+                    weak_table.remove(dog);
+                }
+                elapsed
+            }),
+        ),
+    ];
+    report_timed(workload, BATCH, &mut passes);
+}
+
 fn main() {
     get_hit("get_hit_100k", 100_000);
     get_hit("get_hit_1m", 1_000_000);
     set_contains("set_contains_100k", 100_000);
     short_lived_set("short_lived_set");
+    first_attach("first_attach");
 }

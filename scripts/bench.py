@@ -236,6 +236,8 @@ PAIRED_WORKLOADS = [
     ("set_contains_100k", "set contains, 100,000 keys (against `HashSet<u64>`)", ["hashset"]),
     ("short_lived_set", "short-lived set: new, 16 inserts, 32 contains, drop (against `HashSet<usize>`)",
      ["hashset", "weak_table"]),
+    ("first_attach", "first attach: 1,000 fresh keys into a table of 100,000, per insert",
+     ["hashmap", "dashmap", "weak_table"]),
 ]
 
 
