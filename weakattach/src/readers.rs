@@ -29,6 +29,7 @@
 //! orders that lookup's reads before whatever the writer does next.
 
 use core::cell::Cell;
+use core::marker::PhantomData;
 
 use crate::sync::{
     AtomicUsize,
@@ -56,10 +57,11 @@ pub(crate) struct Readers {
 struct Slot(AtomicUsize);
 
 /// A lookup counted in its table's readers: the slot, and whether it is the
-/// thread's own.
+/// thread's own. Not `Send`: an owned slot is counted out by its thread.
 pub(crate) struct Entered<'a> {
     count: &'a AtomicUsize,
     owned: bool,
+    _this_thread: PhantomData<*const ()>,
 }
 
 impl Readers {
@@ -80,6 +82,7 @@ impl Readers {
         Entered {
             count,
             owned: index != SHARED,
+            _this_thread: PhantomData,
         }
     }
 
