@@ -266,7 +266,8 @@ fn two_threads_attach_a_key_whose_table_was_cleared() {
 /// A reader and a writer of the same entry: the reader sees one value from
 /// start to end, and loom fails the model if the writer's store overlaps the
 /// reader's borrow. Mutant `read_ignores_writer` lets a reader in beside a
-/// writer.
+/// writer; mutant `leave_relaxed` counts the reader out of its own slot
+/// without ordering its read before the writer's look at the slot.
 #[test]
 fn a_reader_and_a_writer_of_one_entry() {
     model(|| {
@@ -285,10 +286,10 @@ fn a_reader_and_a_writer_of_one_entry() {
 }
 
 /// Two readers of the same entry, and a writer that comes once the first
-/// has returned, while the second may still read. The first reader counts
-/// itself in its own reader slot, the second in the shared one (loom's build
-/// has one of each); loom fails the model if the writer's store overlaps a
-/// reader's borrow. Mutant `slot_taken_twice` gives both readers the one
+/// has returned, while the second may still read. Whichever reads first
+/// takes the owned reader slot (loom's build has one owned and one shared),
+/// the other counts itself in the shared one; loom fails the model if the
+/// writer's store overlaps a reader's borrow. Mutant `slot_taken_twice` gives both readers the one
 /// slot as their own: the first reader's count out, a load and a store, can
 /// then wipe out the second's count in, and the writer finds no reader.
 #[test]
