@@ -331,3 +331,46 @@ fn more_readers_than_slots_come_and_go_while_their_values_are_replaced() {
         );
     });
 }
+
+static READ_AT_EXIT: WeakMap<Anchor, usize> = WeakMap::new();
+static READ_AT_EXIT_KEY: Anchor = Anchor::new();
+
+/// Looks `READ_AT_EXIT_KEY` up as it is dropped, and says what it saw.
+struct LooksUpAtExit(mpsc::Sender<Option<usize>>);
+
+impl Drop for LooksUpAtExit {
+    fn drop(&mut self) {
+        for _ in 0..3 {
+            let _ = self.0.send(READ_AT_EXIT.get(&READ_AT_EXIT_KEY));
+        }
+    }
+}
+
+thread_local! {
+    static LOOKER: std::cell::RefCell<Option<LooksUpAtExit>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Lookups made while a thread's thread-locals are dropped (before or after
+/// the thread gives back its reader slot, whichever order std picks) see the
+/// value, and leave no count behind: a write of the entry afterwards, which
+/// waits for the table's lookups, returns.
+#[test]
+fn lookups_during_thread_local_teardown_see_the_value_and_let_writers_through() {
+    within_deadline("lookups at thread exit", || {
+        READ_AT_EXIT.insert(&READ_AT_EXIT_KEY, 1);
+        for looked_up_before in [true, false] {
+            let (sender, seen) = mpsc::channel();
+            thread::spawn(move || {
+                if looked_up_before {
+                    // Takes this thread's reader slot.
+                    assert_eq!(READ_AT_EXIT.get(&READ_AT_EXIT_KEY), Some(1));
+                }
+                LOOKER.with(|looker| *looker.borrow_mut() = Some(LooksUpAtExit(sender)));
+            })
+            .join()
+            .unwrap();
+            assert_eq!(seen.iter().collect::<Vec<_>>(), [Some(1); 3]);
+            assert_eq!(READ_AT_EXIT.insert(&READ_AT_EXIT_KEY, 1), Some(1));
+        }
+    });
+}
