@@ -75,6 +75,7 @@ def read_criterion():
 
 
 RUNS = []
+PAIRED = []
 
 
 def samples(group, bench):
@@ -152,9 +153,17 @@ def table(memory):
     h_one, h_two = median("readers", "hashmap_1_thread"), median("readers", "hashmap_2_threads")
     small, large = median("many_tables", "weakattach_100"), median("many_tables", "weakattach_10000")
     scaling, plain_scaling = one / two, h_one / h_two
+    # Against `Mutex<HashMap>` the lookups are within a few percent, so the
+    # verdict takes the ratio measured in alternation (drift cancels), when
+    # there is one, over the criterion runs' ratio of medians.
+    paired = [run["paired/get_hit_100k/weakattach_over_mutex_hashmap"] for run in PAIRED
+              if "paired/get_hit_100k/weakattach_over_mutex_hashmap" in run]
+    if paired:
+        hit_ratio, hit_name = statistics.median(paired), "get hit / `Mutex<HashMap>` (in alternation, 100,000 keys)"
+    else:
+        hit_ratio, hit_name = get["weakattach"] / get["mutex_hashmap"], "get hit / `Mutex<HashMap>`"
     targets = [
-        ratio_row("get hit / `Mutex<HashMap>`", get["weakattach"] / get["mutex_hashmap"], "≤ 1.0×",
-                  get["weakattach"] <= get["mutex_hashmap"]),
+        ratio_row(hit_name, hit_ratio, "≤ 1.0×", hit_ratio <= 1.0),
         ratio_row("get hit / dashmap", get["weakattach"] / get["dashmap"], "< 1×", get["weakattach"] < get["dashmap"]),
         ratio_row("get hit / weak-table", get["weakattach"] / get["weak_table"], "< 1×",
                   get["weakattach"] < get["weak_table"]),
@@ -300,6 +309,7 @@ def main():
         paired = [figures(run(["cargo", "bench", "--bench", "paired"])) for _ in range(runs)]
         PAIRED_FILE.write_text(json.dumps(paired))
     RUNS.extend(json.loads(RUNS_FILE.read_text()))
+    PAIRED.extend(json.loads(PAIRED_FILE.read_text()))
     memory = {}
     for line in MEMORY_FILE.read_text().splitlines():
         match = re.match(r"(\w+/\w+) ([\d.]+)", line)
