@@ -15,7 +15,8 @@
 //! and the first attach of the comparison (1,000 fresh keys inserted into a
 //! table of 100,000), per insert.
 //!
-//! Run with `cargo bench --bench paired`; each line is
+//! Run with `cargo bench --bench paired` (names of workloads after `--`
+//! run those alone); each line is
 //! `paired/<workload>/<peer> <median ns per lookup (per set)>` or
 //! `paired/<workload>/weakattach_over_<peer> <median ratio>`.
 
@@ -349,9 +350,20 @@ fn first_attach(workload: &str) {
 }
 
 fn main() {
-    get_hit("get_hit_100k", 100_000);
-    get_hit("get_hit_1m", 1_000_000);
-    set_contains("set_contains_100k", 100_000);
-    short_lived_set("short_lived_set");
-    first_attach("first_attach");
+    // `cargo bench --bench paired -- first_attach get_hit_1m` runs those
+    // workloads alone (cargo's own `--bench` flag is passed on too).
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with('-'))
+        .collect();
+    let run = |workload: &str, measure: &dyn Fn(&str)| {
+        if only.is_empty() || only.iter().any(|name| name == workload) {
+            measure(workload);
+        }
+    };
+    run("get_hit_100k", &|name| get_hit(name, 100_000));
+    run("get_hit_1m", &|name| get_hit(name, 1_000_000));
+    run("set_contains_100k", &|name| set_contains(name, 100_000));
+    run("short_lived_set", &short_lived_set);
+    run("first_attach", &first_attach);
 }
