@@ -8,7 +8,7 @@ use crate::node::Node;
 use crate::release;
 use crate::sync::{
     AtomicPtr,
-    Ordering::{AcqRel, Acquire},
+    Ordering::{AcqRel, Acquire, Release},
     unshared,
 };
 
@@ -93,9 +93,20 @@ impl Anchor {
     /// Makes `fresh` the node of this identity, unless it has one: then that
     /// one is returned as the error, and `fresh` stays the caller's.
     pub(crate) fn publish(&self, fresh: *mut Node) -> Result<&Node, &Node> {
-        let result = self
-            .node
-            .compare_exchange(ptr::null_mut(), fresh, AcqRel, Acquire);
+        let result = if cfg!(weakattach_mutant = "publish_unchecked") {
+            // Broken: a look, then a store, which two first attaches of one
+            // key on two threads can both pass.
+            match self.node.load(Acquire) {
+                none if none.is_null() => {
+                    self.node.store(fresh, Release);
+                    Ok(none)
+                }
+                winner => Err(winner),
+            }
+        } else {
+            self.node
+                .compare_exchange(ptr::null_mut(), fresh, AcqRel, Acquire)
+        };
         // SAFETY: either way the pointer is now the anchor's node, alive as
         // long as `&self` (see the field).
         match result {

@@ -59,14 +59,26 @@ pub(crate) fn lock(table: *const ()) -> Held {
     }
     #[cfg(all(loom, feature = "loom"))]
     {
-        // One lock for every table: addresses differ from one execution of a
-        // model to the next, and loom needs each to make the same calls.
+        // Two locks, so that two tables of a model are guarded by two (and a
+        // third shares the first's): each address takes the next of them the
+        // first time it is locked. Addresses differ from one execution of a
+        // model to the next, and loom needs each to make the same calls; the
+        // order in which a model's tables are first locked does not differ.
         loom::lazy_static! {
-            static ref STRIPE: SpinLock<()> = SpinLock::new(());
+            static ref STRIPES: [SpinLock<()>; 2] = [SpinLock::new(()), SpinLock::new(())];
+            static ref SEEN: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
         }
-        let _ = table;
+        let index = {
+            let mut seen = SEEN.lock().unwrap();
+            seen.iter()
+                .position(|&seen| seen == table.addr())
+                .unwrap_or_else(|| {
+                    seen.push(table.addr());
+                    seen.len() - 1
+                })
+        };
         Held {
-            _lock: STRIPE.lock(),
+            _lock: STRIPES[index % 2].lock(),
         }
     }
 }

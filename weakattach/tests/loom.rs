@@ -46,6 +46,8 @@ fn counter() -> std::sync::Arc<AtomicUsize> {
 
 /// Two threads attach the same key for the first time at once: one node
 /// wins, the other is freed, and both entries belong to the one identity.
+/// Mutant `publish_unchecked` publishes the node by a look and a store, so
+/// both threads can find the key without a node and one node is lost.
 #[test]
 fn first_attach_races_on_two_threads() {
     model(|| {
