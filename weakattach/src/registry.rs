@@ -63,7 +63,9 @@ pub(crate) fn lock(table: *const ()) -> Held {
         // third shares the first's): each address takes the next of them the
         // first time it is locked. Addresses differ from one execution of a
         // model to the next, and loom needs each to make the same calls; the
-        // order in which a model's tables are first locked does not differ.
+        // order in which a model's tables are first locked does not differ,
+        // and no address is reused within an execution (the models make
+        // every table's body before they drop one: `primed` in the tests).
         loom::lazy_static! {
             static ref STRIPES: [SpinLock<()>; 2] = [SpinLock::new(()), SpinLock::new(())];
             static ref SEEN: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
