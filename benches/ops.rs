@@ -46,6 +46,13 @@ fn op_insert_new(map: &WeakMap<Key, u64>, keys: &[Key], order: &[usize]) {
 }
 
 #[inline(never)]
+fn op_first_attach(map: &WeakMap<Key, u64>, fresh: &[Key]) {
+    for key in fresh {
+        map.insert(key, key.id);
+    }
+}
+
+#[inline(never)]
 fn op_lifecycle(map: &WeakMap<Key, Box<u64>>, rounds: usize) {
     for id in 0..rounds as u64 {
         let key = Key {
@@ -109,6 +116,17 @@ fn main() {
             map.clear();
             op_insert_new(&map, &keys, &order);
         }
+        "first_attach" => {
+            let map = filled(&keys);
+            // Made, and dropped, outside the count.
+            let fresh: Vec<Key> = (0..rounds as u64)
+                .map(|id| Key {
+                    id,
+                    anchor: Anchor::new(),
+                })
+                .collect();
+            op_first_attach(&map, &fresh);
+        }
         "lifecycle" => op_lifecycle(&WeakMap::new(), rounds),
         "set_contains" => {
             let set: WeakSet<Key> = keys.iter().collect();
@@ -121,8 +139,8 @@ fn main() {
             drop(elsewhere);
         }
         other => panic!(
-            "unknown operation `{other}`: get_hit, get_miss, insert_new, lifecycle, set_contains, \
-             short_lived_set"
+            "unknown operation `{other}`: get_hit, get_miss, insert_new, first_attach, lifecycle, \
+             set_contains, short_lived_set"
         ),
     }
 }

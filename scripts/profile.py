@@ -25,7 +25,7 @@ import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-OPERATIONS = ["get_hit", "get_miss", "insert_new", "lifecycle", "set_contains", "short_lived_set"]
+OPERATIONS = ["get_hit", "get_miss", "insert_new", "first_attach", "lifecycle", "set_contains", "short_lived_set"]
 ROUNDS = 100_000
 
 
