@@ -352,10 +352,21 @@ fn first_attach(workload: &str) {
 fn main() {
     // `cargo bench --bench paired -- first_attach get_hit_1m` runs those
     // workloads alone (cargo's own `--bench` flag is passed on too).
+    const WORKLOADS: [&str; 5] = [
+        "get_hit_100k",
+        "get_hit_1m",
+        "set_contains_100k",
+        "short_lived_set",
+        "first_attach",
+    ];
     let only: Vec<String> = std::env::args()
         .skip(1)
         .filter(|arg| !arg.starts_with('-'))
         .collect();
+    if let Some(unknown) = only.iter().find(|name| !WORKLOADS.contains(&name.as_str())) {
+        eprintln!("no workload `{unknown}`: {}", WORKLOADS.join(", "));
+        std::process::exit(2);
+    }
     let run = |workload: &str, measure: &dyn Fn(&str)| {
         if only.is_empty() || only.iter().any(|name| name == workload) {
             measure(workload);
