@@ -15,7 +15,9 @@ allocator, deterministic) runs once. `cargo bench --bench paired` runs as
 often as the comparison: it times the lookups of every peer in alternation,
 round after round, and reports per-round ratios, which a machine whose
 memory latency drifts does not skew; its table shows the median of the
-runs' medians and their spread.
+runs' medians and their spread. A target that both benchmarks time (a hit
+of `get`, the first attach, the short-lived set) shows both ratios and is
+met only where both are.
 
 Before any ratio is trusted, the baselines are checked against what the
 machine itself charges (the `calibrate` group): a HashMap insert+remove of a
@@ -151,26 +153,27 @@ def table(memory):
     h_one, h_two = median("readers", "hashmap_1_thread"), median("readers", "hashmap_2_threads")
     small, large = median("many_tables", "weakattach_100"), median("many_tables", "weakattach_10000")
     scaling, plain_scaling = one / two, h_one / h_two
-    # Where the paired benchmark timed a workload in alternation (drift
-    # cancels), the verdict takes its ratio, the median of the paired runs'
-    # medians, over the criterion runs' ratio of medians; the row says which.
-    def ratio(name, group, criterion_peer, paired_key, paired_peer):
+    # Where the paired benchmark timed a workload in alternation, the two
+    # harnesses err in opposite directions: criterion times each peer alone,
+    # so drift between peers moves its ratio, and the alternation cools each
+    # peer's caches with the others' passes, which costs a peer bound by
+    # memory more than one bound by atomics. So the row shows both ratios
+    # (the paired runs' median of medians, and the criterion runs' ratio of
+    # medians), and the verdict takes the larger: a target is met only where
+    # both agree.
+    def both_row(name, group, criterion_peer, paired_key, paired_peer, target, limit):
+        alone = median(group, "weakattach") / median(group, criterion_peer)
         key = f"paired/{paired_key}/weakattach_over_{paired_peer}"
         paired = [run[key] for run in PAIRED if key in run]
-        if paired:
-            return statistics.median(paired), f"{name} (in alternation)"
-        return median(group, "weakattach") / median(group, criterion_peer), name
+        if not paired:
+            return ratio_row(name, alone, target, alone <= limit)
+        paired = statistics.median(paired)
+        return (f"| {name} | {paired:.2f}× in alternation, {alone:.2f}× alone | {target} | "
+                f"{verdict(max(paired, alone) <= limit)} |")
 
-    hit_ratio, hit_name = ratio("get hit (100,000 keys) / `Mutex<HashMap>`", "get_hit", "mutex_hashmap",
-                                "get_hit_100k", "mutex_hashmap")
-    first_ratio, first_name = ratio("first attach / weak-table", "insert_new", "weak_table",
-                                    "first_attach", "weak_table")
-    short_ratio, short_name = ratio("short-lived set / weak-table", "short_lived_set", "weak_table",
-                                    "short_lived_set", "weak_table")
-    short_hs_ratio, short_hs_name = ratio("short-lived set / `HashSet<usize>`", "short_lived_set",
-                                          "hashmap", "short_lived_set", "hashset")
     targets = [
-        ratio_row(hit_name, hit_ratio, "≤ 1.0×", hit_ratio <= 1.0),
+        both_row("get hit (100,000 keys) / `Mutex<HashMap>`", "get_hit", "mutex_hashmap",
+                 "get_hit_100k", "mutex_hashmap", "≤ 1.0×", 1.0),
         ratio_row("get hit / dashmap", get["weakattach"] / get["dashmap"], "< 1×", get["weakattach"] < get["dashmap"]),
         ratio_row("get hit / weak-table", get["weakattach"] / get["weak_table"], "< 1×",
                   get["weakattach"] < get["weak_table"]),
@@ -178,9 +181,12 @@ def table(memory):
                   life["weakattach"] <= life["dashmap"]),
         ratio_row("lifecycle / HashMap", life["weakattach"] / life["hashmap"], "≤ 2×",
                   life["weakattach"] <= 2 * life["hashmap"]),
-        ratio_row(first_name, first_ratio, "≤ 1×", first_ratio <= 1.0),
-        ratio_row(short_name, short_ratio, "≤ 1×", short_ratio <= 1.0),
-        ratio_row(short_hs_name, short_hs_ratio, "≤ 2×", short_hs_ratio <= 2.0),
+        both_row("first attach / weak-table", "insert_new", "weak_table", "first_attach", "weak_table",
+                 "≤ 1×", 1.0),
+        both_row("short-lived set / weak-table", "short_lived_set", "weak_table", "short_lived_set",
+                 "weak_table", "≤ 1×", 1.0),
+        both_row("short-lived set / `HashSet<usize>`", "short_lived_set", "hashmap", "short_lived_set",
+                 "hashset", "≤ 2×", 2.0),
         ratio_row("two readers / one (same keys)", scaling, "≥ 1.8×, or ≥ 0.95× the HashMap's "
                   f"{plain_scaling:.2f}×", scaling >= 1.8 or scaling >= 0.95 * plain_scaling),
         ratio_row("two readers / one (disjoint keys)", one / disjoint, "≥ 1.8×, or ≥ 0.95× the HashMap's",
