@@ -82,9 +82,10 @@ pub(crate) struct Record {
     /// a lock it is a hint, checked again under one.
     table: AtomicPtr<Core>,
     state: AtomicU32,
-    /// The record's position in its table's registry, or `CLAIMED`. Written
-    /// only under that registry's lock (see `registry.rs`), and read under it:
-    /// atomic only so that a record can be shared, a plain load and store on
+    /// The record's position in its table's registry (`FAR` from the
+    /// registry's last distinct slot on), or `CLAIMED`. Written only under
+    /// that registry's lock (see `registry.rs`), and read under it: atomic
+    /// only so that a record can be shared, a plain load and store on
     /// the targets we know.
     slot: AtomicU32,
     /// The value (see `value.rs`) while `table` is set: read under the read

@@ -2,7 +2,8 @@
 //! drop find them: one pointer per entry, to the record in the key's node.
 //!
 //! Each record knows its position (`slot`), so removing any entry is a swap
-//! with the last one. The storage grows when full (fourfold while small, by
+//! with the last one (past the 4,294,967,294th entry, records share the last
+//! slot, `FAR`, and are found by a search of the tail). The storage grows when full (fourfold while small, by
 //! doubling from `KEEP` entries on) and shrinks by half when a quarter full:
 //! a table gives its memory back as its keys die, at amortized O(1) per
 //! removal, and a table that hovers at a boundary does not reallocate on
@@ -182,6 +183,22 @@ impl DerefMut for Locked<'_> {
 /// Below this capacity a registry does not shrink.
 const KEEP: usize = 16;
 
+/// The `slot` of every record from this position on: a record's slot is a
+/// `u32`, and `CLAIMED` is taken, so the records of a table past its
+/// 4,294,967,294th entry share one slot and are found by a search of that
+/// tail when they leave. A table never refuses an entry: a limit found only
+/// once the value is in its record would have to drop it, or lose it. (Small
+/// in the unit tests, so that they reach it.)
+#[cfg(not(test))]
+const FAR: u32 = CLAIMED - 1;
+#[cfg(test)]
+const FAR: u32 = 3;
+
+/// The slot of position `position`.
+fn slot_of(position: usize) -> u32 {
+    u32::try_from(position).map_or(FAR, |slot| slot.min(FAR))
+}
+
 pub(crate) struct Registry {
     records: Vec<*const Record>,
 }
@@ -196,14 +213,8 @@ impl Registry {
     /// Adds `record`, which is in no registry. The pointer must carry the
     /// provenance of the record's whole node or spare (not only of the
     /// record): a `clear` that takes it out may be the one that frees it.
-    ///
-    /// # Panics
-    /// When the table already holds `u32::MAX - 1` entries.
     pub(crate) fn add(&mut self, record: *const Record) {
-        let slot = u32::try_from(self.records.len())
-            .ok()
-            .filter(|&slot| slot != CLAIMED)
-            .expect("weakattach: a table holds at most 4,294,967,294 entries");
+        let slot = slot_of(self.records.len());
         if self.records.len() == self.records.capacity() {
             self.grow();
         }
@@ -224,18 +235,30 @@ impl Registry {
         if slot == CLAIMED {
             return false;
         }
-        let slot = slot as usize;
-        debug_assert!(core::ptr::eq(self.records[slot], record));
-        self.records.swap_remove(slot);
-        if let Some(&moved) = self.records.get(slot) {
+        let position = if slot == FAR {
+            self.far(record)
+        } else {
+            slot as usize
+        };
+        debug_assert!(core::ptr::eq(self.records[position], record));
+        self.records.swap_remove(position);
+        if let Some(&moved) = self.records.get(position) {
             // SAFETY: `moved` is in this registry, hence alive; under the lock.
-            #[allow(clippy::cast_possible_truncation)] // `add` checked
-            unsafe {
-                (*moved).set_slot(slot as u32);
-            }
+            unsafe { (*moved).set_slot(slot_of(position)) };
         }
         self.shrink();
         true
+    }
+
+    /// The position of `record`, which is in the registry's far tail.
+    #[cold]
+    fn far(&self, record: &Record) -> usize {
+        let tail = &self.records[FAR as usize..];
+        FAR as usize
+            + tail
+                .iter()
+                .position(|&far| core::ptr::eq(far, record))
+                .expect("weakattach: a record with the far slot is in the registry's tail")
     }
 
     /// Takes any record out, marking it `CLAIMED`: the caller must deal with
@@ -268,5 +291,56 @@ impl Registry {
         if capacity > KEEP && self.records.len() <= capacity / 4 {
             self.records.shrink_to(capacity / 2);
         }
+    }
+}
+
+#[cfg(all(test, not(all(loom, feature = "loom"))))]
+mod tests {
+    use super::{FAR, Registry};
+    use crate::record::{CLAIMED, OVERFLOW, Record};
+
+    /// Every record's slot is its position, or `FAR` from there on.
+    fn check(registry: &Registry) {
+        for (position, &record) in registry.records.iter().enumerate() {
+            let expected = u32::try_from(position).unwrap().min(FAR);
+            // SAFETY: alive (in `records` below); one thread, so as
+            // exclusive as the registry's lock.
+            assert_eq!(unsafe { (*record).slot() }, expected, "at {position}");
+        }
+    }
+
+    /// Records past the last distinct slot share it, and each still leaves
+    /// from wherever it is, the others still found after.
+    #[test]
+    fn records_past_the_last_slot_are_found() {
+        let records: Vec<Record> = (0..8).map(|_| Record::vacant(OVERFLOW)).collect();
+        let mut registry = Registry::new();
+        for record in &records {
+            registry.add(record);
+        }
+        check(&registry);
+        assert_eq!(FAR, 3);
+        // From the far tail, from below it (a far record moves there and
+        // gets its position), from there again, and from the tail's start.
+        for leaving in [5, 1, 6, 3] {
+            // SAFETY: in the registry; one thread.
+            assert!(unsafe { registry.remove(&records[leaving]) });
+            assert!(!registry.records.contains(&&raw const records[leaving]));
+            check(&registry);
+        }
+        let mut left: Vec<usize> = Vec::new();
+        while let Some(record) = registry.pop() {
+            let index = records
+                .iter()
+                .position(|r| core::ptr::eq(r, record))
+                .unwrap();
+            // SAFETY: alive; one thread.
+            assert_eq!(unsafe { records[index].slot() }, CLAIMED);
+            left.push(index);
+        }
+        left.sort_unstable();
+        assert_eq!(left, [0, 2, 4, 7]);
+        // SAFETY: taken out by `pop`.
+        assert!(!unsafe { registry.remove(&records[0]) });
     }
 }
