@@ -3,8 +3,9 @@
 //!
 //! Each record knows its position (`slot`), so removing any entry is a swap
 //! with the last one (past the 4,294,967,294th entry, records share the last
-//! slot, `FAR`, and are found by a search of the tail). The storage grows when full (fourfold while small, by
-//! doubling from `KEEP` entries on) and shrinks by half when a quarter full:
+//! slot, `FAR`, and are found by a search of the tail). The storage grows
+//! when full (fourfold while small, by doubling from `KEEP` entries on) and
+//! shrinks by half when a quarter full:
 //! a table gives its memory back as its keys die, at amortized O(1) per
 //! removal, and a table that hovers at a boundary does not reallocate on
 //! every call.
