@@ -160,7 +160,7 @@ fn keys<N>(n: usize) -> Vec<Key<N>> {
 /// What the three layouts do. Every method runs on the one thread of the
 /// program, and a record passed to one is alive and registered (or, for
 /// `adopt`, in no registry) as the method says.
-trait Layout3 {
+trait Registries {
     type Node;
     fn new() -> Self;
     /// A key that has no node yet: makes one, registers it, publishes it.
@@ -213,7 +213,7 @@ impl A {
     }
 }
 
-impl Layout3 for A {
+impl Registries for A {
     type Node = Node;
 
     fn new() -> Self {
@@ -309,7 +309,7 @@ impl B {
     }
 }
 
-impl Layout3 for B {
+impl Registries for B {
     type Node = Linked;
 
     fn new() -> Self {
@@ -376,8 +376,9 @@ impl Layout3 for B {
 
     fn drop_all(&self) {
         for stripe in 0..STRIPES {
-            // SAFETY: a look without the lock, as the table's drop may take
-            // (no attach to this table runs during its drop).
+            // SAFETY: one thread. A look without the lock, which a table's
+            // drop could take with atomic heads: no attach to the table runs
+            // during its drop, and a key's drop only empties a list.
             if unsafe { *self.heads[stripe].get() }.is_null() {
                 continue;
             }
@@ -454,7 +455,7 @@ impl C {
     }
 }
 
-impl Layout3 for C {
+impl Registries for C {
     type Node = Node;
 
     fn new() -> Self {
@@ -559,7 +560,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 /// A pass of first attaches: `BATCH` fresh keys into `table`, per insert;
 /// only the inserts are timed.
-fn first_attach_pass<L: Layout3>(table: &L) -> f64 {
+fn first_attach_pass<L: Registries>(table: &L) -> f64 {
     let mut fresh = keys::<L::Node>(BATCH);
     let start = Instant::now();
     for key in &fresh {
@@ -574,7 +575,7 @@ fn first_attach_pass<L: Layout3>(table: &L) -> f64 {
 
 /// A pass of short-lived tables: each made, given the `MEMBERS` records
 /// (attached elsewhere), and dropped; per table.
-fn short_lived_pass<L: Layout3>(records: &[(*mut L::Node, usize)]) -> f64 {
+fn short_lived_pass<L: Registries>(records: &[(*mut L::Node, usize)]) -> f64 {
     let start = Instant::now();
     for _ in 0..SETS {
         let table = L::new();
@@ -592,7 +593,7 @@ struct Dog {
 }
 
 /// Bytes per entry of `L` at 200,000 entries, and the keys' nodes freed.
-fn bytes_per_entry<L: Layout3>() -> f64 {
+fn bytes_per_entry<L: Registries>() -> f64 {
     const N: usize = 200_000;
     let mut keys = keys::<L::Node>(N);
     let table = L::new();
